@@ -1,0 +1,17 @@
+// Prints the closing line CI reads, "N passed, N failed", from vitest's JSON report.
+import { readFileSync } from "node:fs";
+
+const file = process.argv[2] ?? "test-results.json";
+let report;
+try {
+  report = JSON.parse(readFileSync(file, "utf8"));
+} catch (e) {
+  console.log("0 passed, 1 failed");
+  console.error(`no test report at ${file}: ${e.message}`);
+  process.exit(1);
+}
+// A file that failed to load counts as a failure even though it ran no test.
+const brokenFiles = report.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+const failed = report.numFailedTests + brokenFiles;
+console.log(`${report.numPassedTests} passed, ${failed} failed`);
+process.exit(failed > 0 || report.numPassedTests === 0 ? 1 : 0);

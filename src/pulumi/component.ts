@@ -1,0 +1,100 @@
+/** SecretManifests: every manifest under some paths, as one ManagedSecret each. */
+import * as pulumi from "@pulumi/pulumi";
+import { isUserError } from "../errors";
+import { loadManifests } from "../manifest";
+import type { SecretSpec } from "../manifest/spec";
+import { type ManagedSecretArgs, ManagedSecret, StackHmacKey } from "./resources";
+
+export interface SecretManifestsArgs {
+  /** Files, folders (searched for *.yaml / *.yml) or globs, relative to the program directory. */
+  paths: string[];
+  /** Tags on every secret; a manifest's own tags win, like Terraform's default_tags. Default: config `defaultTags`. */
+  defaultTags?: Record<string, string>;
+  /** Recovery window for manifests without `spec.deletion`. Default: config `recoveryWindowInDays`, else 30. */
+  recoveryWindowInDays?: number;
+  /** Region for every secret. Default: config `region`, else the AWS SDK's chain. */
+  region?: string;
+  /** HMAC key (hex, ≥32 bytes). Default: secret config `hmacKey`, else an auto-created key kept secret in state. */
+  hmacKey?: pulumi.Input<string>;
+  /** Options for every ManagedSecret (e.g. protect, retainOnDelete, ignoreChanges). */
+  secretOptions?: pulumi.CustomResourceOptions;
+}
+
+export const CONFIG_NAMESPACE = "secret-manifests";
+const DEFAULT_RECOVERY_WINDOW_DAYS = 30;
+
+interface Loaded {
+  arns: pulumi.Output<Record<string, string>>;
+}
+
+export class SecretManifests extends pulumi.ComponentResource<Loaded> {
+  /** Secret name to ARN, for every manifest. */
+  declare readonly arns: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: SecretManifestsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("secret-manifests:index:SecretManifests", name, args, opts);
+    this.arns = pulumi.output(this.getData()).apply((d) => d.arns);
+    this.registerOutputs({ arns: this.arns });
+  }
+
+  protected override async initialize(args: pulumi.Inputs): Promise<Loaded> {
+    const a = args as SecretManifestsArgs;
+    const specs = await loadAll(a.paths);
+    const config = new pulumi.Config(CONFIG_NAMESPACE);
+    const hmacKey = a.hmacKey ?? config.getSecret("hmacKey") ?? new StackHmacKey("hmac-key", { parent: this }).key;
+    const shared = {
+      region: a.region ?? config.get("region"),
+      defaultTags: a.defaultTags ?? config.getObject<Record<string, string>>("defaultTags") ?? {},
+      recoveryWindowInDays:
+        a.recoveryWindowInDays ?? config.getNumber("recoveryWindowInDays") ?? DEFAULT_RECOVERY_WINDOW_DAYS,
+      owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+      hmacKey,
+    };
+    const secrets = specs.map(
+      (spec) =>
+        new ManagedSecret(spec.name, managedSecretArgs(spec, shared), { ...a.secretOptions, parent: this }),
+    );
+    const arns = pulumi
+      .all(secrets.map((s) => s.arn))
+      .apply((list) => Object.fromEntries(specs.map((spec, i) => [spec.name, list[i] as string])));
+    return { arns };
+  }
+}
+
+/** All manifests are validated before any resource is registered: one bad file applies nothing. */
+async function loadAll(paths: string[]): Promise<SecretSpec[]> {
+  try {
+    return (await loadManifests(paths)).specs;
+  } catch (e) {
+    if (isUserError(e)) throw new pulumi.RunError(e.format());
+    throw e;
+  }
+}
+
+interface SharedArgs {
+  region?: string;
+  defaultTags: Record<string, string>;
+  recoveryWindowInDays: number;
+  owner: string;
+  hmacKey: pulumi.Input<string>;
+}
+
+export const OWNER_TAG = "secret-manifests:stack";
+
+export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): ManagedSecretArgs {
+  return {
+    name: spec.name,
+    region: shared.region,
+    description: spec.description,
+    kmsKeyId: spec.kmsKeyId,
+    tags: { ...shared.defaultTags, ...spec.tags, [OWNER_TAG]: shared.owner },
+    value: spec.value,
+    replicas: spec.replicas,
+    forceOverwriteReplicaSecret: spec.forceOverwriteReplicaSecret,
+    deletion: spec.deletion ?? { recoveryWindowInDays: shared.recoveryWindowInDays },
+    adopt: spec.adopt,
+    owner: shared.owner,
+    source: spec.source,
+    hmacKey: shared.hmacKey,
+  };
+}

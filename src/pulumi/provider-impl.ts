@@ -1,0 +1,173 @@
+/**
+ * What the serialized providers in provider.ts call. This module is loaded once per
+ * provider process, so per-process state (config, clients, caches) lives here.
+ */
+import { randomBytes } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
+import type * as pulumi from "@pulumi/pulumi";
+import { createSecretsManagerClient, SecretsManagerGateway } from "../aws";
+import { isUserError } from "../errors";
+import { digestValue, requestToken } from "../reconcile/digest";
+import { destroy, readSecret, reconcile } from "../reconcile";
+import type { DesiredSecret } from "../reconcile/types";
+import { resolveValue } from "../sources";
+import type { ResolvedValue } from "../sources/value";
+import {
+  type ManagedSecretInputs,
+  type ManagedSecretOutputs,
+  REPLACE_ON_CHANGE,
+  UPDATE_ON_CHANGE,
+} from "./inputs";
+import { type ProviderSettings, readProviderSettings } from "./settings";
+
+/** The engine may call CRUD methods before `configure` finishes; every method waits on this. */
+let configured: (s: ProviderSettings) => void;
+const settings = new Promise<ProviderSettings>((resolve) => {
+  configured = resolve;
+});
+const gateways = new Map<string, SecretsManagerGateway>();
+
+async function gatewayFor(region: string | undefined): Promise<SecretsManagerGateway> {
+  const s = await settings;
+  const effective = region ?? s.region ?? "";
+  let gateway = gateways.get(effective);
+  if (!gateway) {
+    gateway = new SecretsManagerGateway(
+      createSecretsManagerClient({ region: effective || undefined, endpoint: s.endpoint }),
+    );
+    gateways.set(effective, gateway);
+  }
+  return gateway;
+}
+
+/** The unknown-value sentinel the engine sends for not-yet-known inputs during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+async function resolve(inputs: ManagedSecretInputs): Promise<ResolvedValue> {
+  return resolveValue(inputs.value, { rootDir: process.cwd(), manifest: inputs.source });
+}
+
+async function desiredState(inputs: ManagedSecretInputs): Promise<DesiredSecret> {
+  const key = Buffer.from(inputs.hmacKey, "hex");
+  const value = await resolve(inputs);
+  const digest = digestValue(value, key);
+  return {
+    name: inputs.name,
+    description: inputs.description,
+    kmsKeyId: inputs.kmsKeyId,
+    tags: inputs.tags,
+    value,
+    digest,
+    token: requestToken(inputs.name, digest, key),
+    replicas: inputs.replicas,
+    forceOverwriteReplicaSecret: inputs.forceOverwriteReplicaSecret,
+    adopt: inputs.adopt,
+  };
+}
+
+/**
+ * The dynamic-provider host prints `${e}: ${e.stack}` for some methods; a user error
+ * must read as one message, so it leaves here without a stack.
+ */
+function withoutStack(e: unknown): unknown {
+  if (!isUserError(e)) return e;
+  const plain = new Error(e.format());
+  plain.stack = "";
+  return plain;
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    await settings;
+    return await work();
+  } catch (e) {
+    throw withoutStack(e);
+  }
+}
+
+async function apply(inputs: ManagedSecretInputs): Promise<ManagedSecretOutputs> {
+  const desired = await desiredState(inputs);
+  const applied = await reconcile(await gatewayFor(inputs.region), desired, inputs.owner);
+  return {
+    ...inputs,
+    digest: desired.digest,
+    arn: applied.arn,
+    versionId: applied.versionId,
+    replicationStatus: applied.replicationStatus,
+  };
+}
+
+export const managedSecret = {
+  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    configured(readProviderSettings(req.config));
+  },
+
+  async check(_olds: ManagedSecretInputs, news: ManagedSecretInputs): Promise<pulumi.dynamic.CheckResult> {
+    await settings;
+    if (news.hmacKey === UNKNOWN || !news.hmacKey) return { inputs: news };
+    try {
+      const value = await resolve(news);
+      return { inputs: { ...news, digest: digestValue(value, Buffer.from(news.hmacKey, "hex")) } };
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      return { inputs: news, failures: [{ property: "value", reason: e.format() }] };
+    }
+  },
+
+  async diff(
+    _id: string,
+    olds: ManagedSecretOutputs,
+    news: ManagedSecretInputs,
+  ): Promise<pulumi.dynamic.DiffResult> {
+    await settings;
+    const differs = (k: keyof ManagedSecretInputs) => !isDeepStrictEqual(olds[k], news[k]);
+    const replaces = REPLACE_ON_CHANGE.filter(differs);
+    const changes = replaces.length > 0 || UPDATE_ON_CHANGE.some(differs) || news.digest === undefined;
+    return { changes, replaces, deleteBeforeReplace: false };
+  },
+
+  create: (inputs: ManagedSecretInputs): Promise<pulumi.dynamic.CreateResult> =>
+    guarded(async () => {
+      const outs = await apply(inputs);
+      return { id: outs.arn, outs };
+    }),
+
+  update: (_id: string, _olds: ManagedSecretOutputs, news: ManagedSecretInputs) =>
+    guarded(async () => ({ outs: await apply(news) })),
+
+  delete: (_id: string, props: ManagedSecretOutputs) =>
+    guarded(async () => {
+      await destroy(await gatewayFor(props.region), props.name, props.deletion);
+    }),
+
+  /** `pulumi refresh`: drift shows as a changed digest or metadata; a deleted secret leaves state. */
+  read: (id: string, props: ManagedSecretOutputs): Promise<pulumi.dynamic.ReadResult> =>
+    guarded(async () => {
+      const found = await readSecret(
+        await gatewayFor(props.region),
+        props.name,
+        Buffer.from(props.hmacKey, "hex"),
+        { versionId: props.versionId, digest: props.digest },
+      );
+      if (!found || found.observed.deletedDate) return {};
+      const { observed, current } = found;
+      const outs: ManagedSecretOutputs = {
+        ...props,
+        arn: observed.arn,
+        description: observed.description,
+        kmsKeyId: observed.kmsKeyId,
+        tags: observed.tags,
+        replicas: observed.replicas.map((r) => (r.kmsKeyId ? { region: r.region, kmsKeyId: r.kmsKeyId } : { region: r.region })),
+        versionId: current.versionId,
+        digest: current.digest,
+      };
+      return { id, props: outs };
+    }),
+};
+
+/** The auto-created per-stack HMAC key, used when `secret-manifests:hmacKey` is not set. */
+export const stackKey = {
+  async create(): Promise<pulumi.dynamic.CreateResult> {
+    return { id: "stack-hmac-key", outs: { key: randomBytes(32).toString("hex") } };
+  },
+};

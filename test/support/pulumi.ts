@@ -1,0 +1,115 @@
+/**
+ * Runs the real Pulumi engine against a program in a temp dir, with a local file
+ * backend and a PULUMI_HOME of its own. up/preview/refresh/destroy go through
+ * scripts/lib/pulumi-inline.mjs (Automation API + the pulumi CLI); other commands
+ * call the CLI directly.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+const DRIVER = path.join(REPO_ROOT, "scripts/lib/pulumi-inline.mjs");
+
+export interface PulumiProject {
+  dir: string;
+  backend: string;
+  stack: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** The driver's summary for up/preview/refresh/destroy: change counts and outputs. */
+  summary?: { changes: Record<string, number>; outputs: Record<string, unknown> };
+}
+
+/** A program dir whose node_modules resolves `secret-manifests` to this repo. */
+export function createProject(files: Record<string, string | Buffer> = {}, stack = "dev"): PulumiProject {
+  const dir = mkdtempSync(path.join(tmpdir(), "sm-pulumi-"));
+  symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "program", private: true }));
+  for (const [rel, content] of Object.entries(files)) writeProjectFile({ dir } as PulumiProject, rel, content);
+  const backend = path.join(dir, ".state");
+  const home = path.join(dir, ".pulumi-home");
+  mkdirSync(backend);
+  mkdirSync(home);
+  return {
+    dir,
+    backend,
+    stack,
+    env: {
+      PULUMI_HOME: home,
+      PULUMI_BACKEND_URL: `file://${backend}`,
+      PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
+    },
+  };
+}
+
+export function writeProjectFile(project: Pick<PulumiProject, "dir">, rel: string, content: string | Buffer) {
+  const file = path.join(project.dir, rel);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+}
+
+export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export interface OpOptions {
+  manifests?: string[];
+  config?: Record<string, string>;
+  secretConfig?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  program?: string;
+  expectNoChanges?: boolean;
+}
+
+/** Runs `pulumi up|preview|refresh|destroy` on the real engine. Never throws on a failed run. */
+export async function pulumiOp(
+  project: PulumiProject,
+  op: "up" | "preview" | "refresh" | "destroy",
+  opts: OpOptions = {},
+): Promise<RunResult> {
+  const resultFile = path.join(project.dir, `.result-${op}-${Date.now()}.json`);
+  const args = [DRIVER, op, "--work-dir", project.dir, "--stack", project.stack, "--backend", project.backend];
+  args.push("--result", resultFile);
+  for (const m of opts.manifests ?? []) args.push("--manifests", m);
+  for (const [k, v] of Object.entries(opts.config ?? {})) args.push("--config", `${k}=${v}`);
+  for (const [k, v] of Object.entries(opts.secretConfig ?? {})) args.push("--secret-config", `${k}=${v}`);
+  if (opts.program) args.push("--program", opts.program);
+  if (opts.expectNoChanges) args.push("--expect-no-changes");
+  const res = await run(process.execPath, args, { cwd: project.dir, env: { ...process.env, ...project.env, ...opts.env } });
+  if (res.code === 0) res.summary = JSON.parse(readFileSync(resultFile, "utf8"));
+  return res;
+}
+
+/** Runs the pulumi CLI itself (stack export, cancel, ...) in the project's context. */
+export function pulumiCli(project: PulumiProject, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return run("pulumi", [...args, "--stack", project.stack, "--non-interactive"], {
+    cwd: project.dir,
+    env: { ...process.env, ...project.env, ...env },
+  });
+}
+
+export async function exportState(project: PulumiProject, showSecrets = false): Promise<string> {
+  const args = ["stack", "export", ...(showSecrets ? ["--show-secrets"] : [])];
+  const res = await pulumiCli(project, args);
+  if (res.code !== 0) throw new Error(`pulumi stack export failed: ${res.stderr}`);
+  return res.stdout;
+}
