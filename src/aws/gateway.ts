@@ -1,0 +1,374 @@
+import {
+  BatchGetSecretValueCommand,
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  type DescribeSecretResponse,
+  ListSecretsCommand,
+  type ListSecretsRequest,
+  PutSecretValueCommand,
+  RemoveRegionsFromReplicationCommand,
+  ReplicateSecretToRegionsCommand,
+  type ReplicationStatusType,
+  RestoreSecretCommand,
+  type SecretListEntry,
+  type SecretsManagerClient,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateSecretCommand,
+  UpdateSecretVersionStageCommand,
+} from "@aws-sdk/client-secrets-manager";
+import type { DeletionSpec, ReplicaSpec } from "../manifest/spec.js";
+import { AWSCURRENT, type ObservedSecret, type ReplicationStatus } from "../reconcile/types.js";
+import type { ResolvedValue } from "../sources/value.js";
+import { Coalescer } from "./coalescer.js";
+import { SecretsManagerError, toSecretsManagerError } from "./errors.js";
+
+/** A stored value as AWS returns it: the kind (string vs JSON) is the caller's to decide. */
+export type SecretPayload = { type: "string"; text: string } | { type: "binary"; bytes: Buffer };
+
+export interface CurrentValue {
+  versionId: string;
+  payload: SecretPayload;
+}
+
+export interface CreateSecretInput {
+  name: string;
+  token: string;
+  value: ResolvedValue;
+  description?: string;
+  kmsKeyId?: string;
+  tags: Record<string, string>;
+  replicas: ReplicaSpec[];
+  forceOverwriteReplicaSecret: boolean;
+}
+
+export interface CreatedSecret {
+  arn: string;
+  name: string;
+  versionId: string;
+  replicationStatus: ReplicationStatus[];
+}
+
+export interface DescribeOptions {
+  /** Also observe replication, which only DescribeSecret reports (one more call). */
+  replication?: boolean;
+}
+
+/**
+ * Everything the reconciler asks of Secrets Manager: one small interface, so the planner
+ * and apply logic never see the SDK.
+ */
+export interface SecretsGateway {
+  /** Batched (ListSecrets) lookup by exact name, pending-deletion secrets included. */
+  describe(name: string, opts?: DescribeOptions): Promise<ObservedSecret | undefined>;
+  /** One DescribeSecret: fresh, with replication. */
+  describeSecret(secretId: string): Promise<ObservedSecret | undefined>;
+  /** Batched (BatchGetSecretValue) read of the AWSCURRENT value. */
+  getCurrentValue(name: string): Promise<CurrentValue | undefined>;
+  createSecret(input: CreateSecretInput): Promise<CreatedSecret>;
+  restoreSecret(secretId: string): Promise<void>;
+  /** Returns the stages the version carries after the call. */
+  putSecretValue(secretId: string, token: string, value: ResolvedValue): Promise<{ versionStages: string[] }>;
+  moveCurrent(secretId: string, toVersionId: string, fromVersionId: string | undefined): Promise<void>;
+  updateMetadata(secretId: string, changes: { description?: string; kmsKeyId?: string }): Promise<void>;
+  tag(secretId: string, tags: Record<string, string>): Promise<void>;
+  untag(secretId: string, keys: string[]): Promise<void>;
+  replicate(
+    secretId: string,
+    replicas: ReplicaSpec[],
+    forceOverwriteReplicaSecret: boolean,
+  ): Promise<ReplicationStatus[]>;
+  removeReplicas(secretId: string, regions: string[]): Promise<ReplicationStatus[]>;
+  deleteSecret(secretId: string, deletion: DeletionSpec): Promise<void>;
+}
+
+/** API limits: Filter.Values holds at most 10 entries, BatchGetSecretValue at most 20 ids. */
+const LIST_FILTER_MAX_VALUES = 10;
+const BATCH_GET_MAX_IDS = 20;
+
+export interface GatewayOptions {
+  /** How long reads wait for others to join their batch. */
+  batchWindowMs?: number;
+}
+
+export class SecretsManagerGateway implements SecretsGateway {
+  private readonly listByName: Coalescer<ObservedSecret>;
+  private readonly valueByName: Coalescer<CurrentValue>;
+
+  constructor(
+    private readonly client: SecretsManagerClient,
+    opts: GatewayOptions = {},
+  ) {
+    const windowMs = opts.batchWindowMs ?? 5;
+    this.listByName = new Coalescer((names) => this.listSecrets(names), LIST_FILTER_MAX_VALUES, windowMs);
+    this.valueByName = new Coalescer((names) => this.batchGetValues(names), BATCH_GET_MAX_IDS, windowMs);
+  }
+
+  async describe(name: string, opts: DescribeOptions = {}): Promise<ObservedSecret | undefined> {
+    const listed = await this.listByName.load(name);
+    if (!listed || !opts.replication) return listed;
+    return this.describeSecret(listed.arn);
+  }
+
+  async describeSecret(secretId: string): Promise<ObservedSecret | undefined> {
+    try {
+      const res = await this.call("DescribeSecret", secretId, () =>
+        this.client.send(new DescribeSecretCommand({ SecretId: secretId })),
+      );
+      return observedFromDescribe(res);
+    } catch (error) {
+      if (error instanceof SecretsManagerError && error.reason === "notFound") return undefined;
+      throw error;
+    }
+  }
+
+  getCurrentValue(name: string): Promise<CurrentValue | undefined> {
+    return this.valueByName.load(name);
+  }
+
+  async createSecret(input: CreateSecretInput): Promise<CreatedSecret> {
+    const res = await this.call("CreateSecret", input.name, () =>
+      this.client.send(
+        new CreateSecretCommand({
+          Name: input.name,
+          ClientRequestToken: input.token,
+          Description: input.description,
+          KmsKeyId: input.kmsKeyId,
+          ...valueFields(input.value),
+          Tags: toTagList(input.tags),
+          AddReplicaRegions: input.replicas.length > 0 ? toReplicaRegions(input.replicas) : undefined,
+          ForceOverwriteReplicaSecret:
+            input.replicas.length > 0 ? input.forceOverwriteReplicaSecret : undefined,
+        }),
+      ),
+    );
+    return {
+      arn: required(res.ARN, "CreateSecret ARN"),
+      name: required(res.Name, "CreateSecret Name"),
+      versionId: required(res.VersionId, "CreateSecret VersionId"),
+      replicationStatus: fromReplicationStatus(res.ReplicationStatus),
+    };
+  }
+
+  async restoreSecret(secretId: string): Promise<void> {
+    await this.call("RestoreSecret", secretId, () =>
+      this.client.send(new RestoreSecretCommand({ SecretId: secretId })),
+    );
+  }
+
+  async putSecretValue(secretId: string, token: string, value: ResolvedValue) {
+    const res = await this.call("PutSecretValue", secretId, () =>
+      this.client.send(
+        new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, ...valueFields(value) }),
+      ),
+    );
+    // An older SDK/endpoint may omit the stages; a successful put of a new version is current.
+    return { versionStages: res.VersionStages ?? [AWSCURRENT] };
+  }
+
+  async moveCurrent(secretId: string, toVersionId: string, fromVersionId: string | undefined) {
+    await this.call("UpdateSecretVersionStage", secretId, () =>
+      this.client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: AWSCURRENT,
+          MoveToVersionId: toVersionId,
+          RemoveFromVersionId: fromVersionId,
+        }),
+      ),
+    );
+  }
+
+  async updateMetadata(secretId: string, changes: { description?: string; kmsKeyId?: string }) {
+    await this.call("UpdateSecret", secretId, () =>
+      this.client.send(
+        new UpdateSecretCommand({
+          SecretId: secretId,
+          Description: changes.description,
+          KmsKeyId: changes.kmsKeyId,
+        }),
+      ),
+    );
+  }
+
+  async tag(secretId: string, tags: Record<string, string>) {
+    await this.call("TagResource", secretId, () =>
+      this.client.send(new TagResourceCommand({ SecretId: secretId, Tags: toTagList(tags) })),
+    );
+  }
+
+  async untag(secretId: string, keys: string[]) {
+    await this.call("UntagResource", secretId, () =>
+      this.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys })),
+    );
+  }
+
+  async replicate(secretId: string, replicas: ReplicaSpec[], forceOverwriteReplicaSecret: boolean) {
+    const res = await this.call("ReplicateSecretToRegions", secretId, () =>
+      this.client.send(
+        new ReplicateSecretToRegionsCommand({
+          SecretId: secretId,
+          AddReplicaRegions: toReplicaRegions(replicas),
+          ForceOverwriteReplicaSecret: forceOverwriteReplicaSecret,
+        }),
+      ),
+    );
+    return fromReplicationStatus(res.ReplicationStatus);
+  }
+
+  async removeReplicas(secretId: string, regions: string[]) {
+    const res = await this.call("RemoveRegionsFromReplication", secretId, () =>
+      this.client.send(
+        new RemoveRegionsFromReplicationCommand({ SecretId: secretId, RemoveReplicaRegions: regions }),
+      ),
+    );
+    return fromReplicationStatus(res.ReplicationStatus);
+  }
+
+  async deleteSecret(secretId: string, deletion: DeletionSpec) {
+    await this.call("DeleteSecret", secretId, () =>
+      this.client.send(new DeleteSecretCommand({ SecretId: secretId, ...deletionFields(deletion) })),
+    );
+  }
+
+  /**
+   * ListSecrets' name filter is a prefix match, so a batch may return other secrets too:
+   * only exact names are kept. IncludePlannedDeletion makes secrets pending deletion visible.
+   */
+  private async listSecrets(names: string[]): Promise<Map<string, ObservedSecret>> {
+    const wanted = new Set(names);
+    const found = new Map<string, ObservedSecret>();
+    const request: ListSecretsRequest = {
+      Filters: [{ Key: "name", Values: names }],
+      IncludePlannedDeletion: true,
+      MaxResults: 100,
+    };
+    do {
+      const res = await this.call("ListSecrets", undefined, () =>
+        this.client.send(new ListSecretsCommand(request)),
+      );
+      for (const entry of res.SecretList ?? []) {
+        if (entry.Name !== undefined && wanted.has(entry.Name))
+          found.set(entry.Name, observedFromList(entry));
+      }
+      request.NextToken = res.NextToken;
+    } while (request.NextToken);
+    return found;
+  }
+
+  private async batchGetValues(names: string[]): Promise<Map<string, CurrentValue | Error>> {
+    const found = new Map<string, CurrentValue | Error>();
+    let nextToken: string | undefined;
+    do {
+      const res = await this.call("BatchGetSecretValue", undefined, () =>
+        this.client.send(new BatchGetSecretValueCommand({ SecretIdList: names, NextToken: nextToken })),
+      );
+      for (const v of res.SecretValues ?? []) {
+        if (v.Name === undefined || v.VersionId === undefined) continue;
+        found.set(v.Name, { versionId: v.VersionId, payload: payloadOf(v.SecretString, v.SecretBinary) });
+      }
+      for (const e of res.Errors ?? []) {
+        if (e.SecretId === undefined || e.ErrorCode === "ResourceNotFoundException") continue;
+        const failure = toSecretsManagerError(
+          { name: e.ErrorCode, $fault: "client", $metadata: res.$metadata },
+          "BatchGetSecretValue",
+          e.SecretId,
+        );
+        found.set(e.SecretId, failure instanceof Error ? failure : new Error(String(failure)));
+      }
+      nextToken = res.NextToken;
+    } while (nextToken);
+    return found;
+  }
+
+  /** Runs one SDK call and maps its failure to a typed error naming the operation. */
+  private async call<O>(
+    operation: string,
+    secretName: string | undefined,
+    send: () => Promise<O>,
+  ): Promise<O> {
+    try {
+      return await send();
+    } catch (error) {
+      throw toSecretsManagerError(error, operation, secretName);
+    }
+  }
+}
+
+function valueFields(value: ResolvedValue): { SecretString: string } | { SecretBinary: Uint8Array } {
+  return value.kind === "binary" ? { SecretBinary: value.bytes } : { SecretString: value.text };
+}
+
+function payloadOf(text: string | undefined, bytes: Uint8Array | undefined): SecretPayload {
+  if (bytes !== undefined) return { type: "binary", bytes: Buffer.from(bytes) };
+  return { type: "string", text: text ?? "" };
+}
+
+function deletionFields(deletion: DeletionSpec) {
+  return "forceDeleteWithoutRecovery" in deletion
+    ? { ForceDeleteWithoutRecovery: true }
+    : { RecoveryWindowInDays: deletion.recoveryWindowInDays };
+}
+
+function toTagList(tags: Record<string, string>) {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+function fromTagList(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
+  return out;
+}
+
+function toReplicaRegions(replicas: ReplicaSpec[]) {
+  return replicas.map((r) => ({ Region: r.region, KmsKeyId: r.kmsKeyId }));
+}
+
+function fromReplicationStatus(list: ReplicationStatusType[] | undefined): ReplicationStatus[] {
+  return (list ?? []).map((r) => ({
+    region: r.Region ?? "",
+    status: r.Status ?? "Unknown",
+    ...(r.StatusMessage ? { message: r.StatusMessage } : {}),
+  }));
+}
+
+/** Common fields of a ListSecrets entry and a DescribeSecret response. */
+function observedBase(e: SecretListEntry | DescribeSecretResponse) {
+  return {
+    arn: required(e.ARN, "secret ARN"),
+    name: required(e.Name, "secret Name"),
+    ...(e.Description !== undefined ? { description: e.Description } : {}),
+    ...(e.KmsKeyId !== undefined ? { kmsKeyId: e.KmsKeyId } : {}),
+    tags: fromTagList(e.Tags),
+    ...(e.DeletedDate !== undefined ? { deletedDate: e.DeletedDate } : {}),
+  };
+}
+
+function observedFromList(e: SecretListEntry): ObservedSecret {
+  return {
+    ...observedBase(e),
+    versionStages: e.SecretVersionsToStages ?? {},
+    replicas: [],
+    replicasObserved: false,
+  };
+}
+
+function observedFromDescribe(e: DescribeSecretResponse): ObservedSecret {
+  return {
+    ...observedBase(e),
+    versionStages: e.VersionIdsToStages ?? {},
+    replicas: (e.ReplicationStatus ?? []).map((r) => ({
+      region: r.Region ?? "",
+      ...(r.KmsKeyId !== undefined ? { kmsKeyId: r.KmsKeyId } : {}),
+      ...(r.Status !== undefined ? { status: r.Status } : {}),
+      ...(r.StatusMessage !== undefined ? { statusMessage: r.StatusMessage } : {}),
+    })),
+    replicasObserved: true,
+  };
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`Secrets Manager response lacks ${what}`);
+  return value;
+}

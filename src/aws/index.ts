@@ -1,0 +1,12 @@
+export { type ClientOptions, createSecretsManagerClient } from "./client.js";
+export { SecretsManagerError, type SecretsManagerErrorReason, toSecretsManagerError } from "./errors.js";
+export {
+  type CreatedSecret,
+  type CreateSecretInput,
+  type CurrentValue,
+  type DescribeOptions,
+  type GatewayOptions,
+  type SecretPayload,
+  type SecretsGateway,
+  SecretsManagerGateway,
+} from "./gateway.js";

@@ -1,0 +1,94 @@
+import { createHmac } from "node:crypto";
+import type { ResolvedValue } from "../sources/value.js";
+
+/**
+ * What the state keeps instead of a value: keyed digests only (invariant 1 and 2). Without
+ * the per-stack key nothing here can be checked against a guessed value, so even a
+ * low-entropy password cannot be brute-forced from the state.
+ */
+export interface ValueDigest {
+  kind: ResolvedValue["kind"];
+  /** Hex HMAC-SHA256 of the whole value, bound to its kind. */
+  value: string;
+  /** JSON values only: one hex HMAC per top-level key, so a diff can say which key changed. */
+  keys?: Record<string, string>;
+}
+
+/**
+ * Every HMAC input starts with its own label, so a digest of one sort can never equal a
+ * digest of another sort (a whole value vs. one JSON field vs. a token) for any input.
+ */
+const DOMAIN = {
+  value: "secret-manifests/v1/value",
+  jsonKey: "secret-manifests/v1/json-key",
+  token: "secret-manifests/v1/token",
+} as const;
+
+export function digestValue(value: ResolvedValue, hmacKey: Buffer): ValueDigest {
+  const whole = hmacHex(hmacKey, [DOMAIN.value, value.kind, valueBytes(value)]);
+  if (value.kind !== "json") return { kind: value.kind, value: whole };
+  return { kind: "json", value: whole, keys: digestFields(value.fields, hmacKey) };
+}
+
+/**
+ * The ClientRequestToken, which Secrets Manager also uses as the VersionId (invariant 3).
+ * It depends on the secret name (the same value in two secrets gets unrelated version ids,
+ * so equal values are not visible across secrets) and on the keyed digest, kind included
+ * (string "x" and binary "x" are different versions). Formatted as an RFC 9562 UUIDv8
+ * (custom data): 36 characters, inside the API's 32–64.
+ */
+export function requestToken(name: string, digest: ValueDigest, hmacKey: Buffer): string {
+  const bytes = hmac(hmacKey, [DOMAIN.token, name, digest.kind, digest.value]).subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80; // version 8
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80; // RFC variant
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The bytes Secrets Manager stores: SecretString as UTF-8, SecretBinary as is. */
+function valueBytes(value: ResolvedValue): Buffer {
+  return value.kind === "binary" ? value.bytes : Buffer.from(value.text, "utf8");
+}
+
+function digestFields(fields: Record<string, unknown>, hmacKey: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, field] of Object.entries(fields)) {
+    // The key name is part of the input: two fields with the same value get different digests.
+    out[key] = hmacHex(hmacKey, [DOMAIN.jsonKey, key, canonicalJson(field)]);
+  }
+  return out;
+}
+
+/**
+ * JSON with object keys sorted at every depth, so a field's digest does not depend on key
+ * order or whitespace, and a value read back from AWS digests like the one sent.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * Parts are length-prefixed, so ("ab","c") and ("a","bc") never collide.
+ */
+function hmac(hmacKey: Buffer, parts: (string | Buffer)[]): Buffer {
+  if (hmacKey.length < 16) throw new Error("HMAC key must be at least 16 bytes");
+  const mac = createHmac("sha256", hmacKey);
+  for (const part of parts) {
+    const bytes = typeof part === "string" ? Buffer.from(part, "utf8") : part;
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64BE(BigInt(bytes.length));
+    mac.update(length).update(bytes);
+  }
+  return mac.digest();
+}
+
+function hmacHex(hmacKey: Buffer, parts: (string | Buffer)[]): string {
+  return hmac(hmacKey, parts).toString("hex");
+}

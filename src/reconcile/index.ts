@@ -1,0 +1,115 @@
+import { SecretsManagerError } from "../aws/errors.js";
+import type { CurrentValue, SecretsGateway } from "../aws/gateway.js";
+import type { DeletionSpec } from "../manifest/spec.js";
+import type { ResolvedValue } from "../sources/value.js";
+import { apply } from "./apply.js";
+import { digestValue, type ValueDigest } from "./digest.js";
+import { currentVersionId, plan, planDeletion } from "./plan.js";
+import type { AppliedSecret, DesiredSecret, ObservedSecret } from "./types.js";
+
+export { apply } from "./apply.js";
+export { digestValue, requestToken, type ValueDigest } from "./digest.js";
+export { plan, planDeletion } from "./plan.js";
+export * from "./types.js";
+
+/** Observe, plan, apply: makes AWS hold `desired`, from whatever state it is in. */
+export async function reconcile(
+  gateway: SecretsGateway,
+  desired: DesiredSecret,
+  owner: string,
+): Promise<AppliedSecret> {
+  const observed = await gateway.describe(desired.name, { replication: true });
+  try {
+    return await planAndApply(gateway, desired, observed, owner);
+  } catch (error) {
+    // ListSecrets is eventually consistent: a secret created moments ago (say, by a run
+    // that crashed before recording it) may be missing from it, and CreateSecret then
+    // says it exists. DescribeSecret sees it; plan again from there (adopting it if ours).
+    if (observed || !(error instanceof SecretsManagerError && error.reason === "exists")) throw error;
+    return planAndApply(gateway, desired, await gateway.describeSecret(desired.name), owner);
+  }
+}
+
+async function planAndApply(
+  gateway: SecretsGateway,
+  desired: DesiredSecret,
+  observed: ObservedSecret | undefined,
+  owner: string,
+): Promise<AppliedSecret> {
+  const applied = await apply(gateway, desired, plan(desired, observed, owner), observed);
+  if (!applied) throw new Error(`reconciling "${desired.name}" produced no secret`);
+  return applied;
+}
+
+/** Deletes a secret as the manifest says (replicas first); a missing secret is fine. */
+export async function destroy(gateway: SecretsGateway, name: string, deletion: DeletionSpec): Promise<void> {
+  const observed = await gateway.describe(name, { replication: true });
+  await apply(gateway, undefined, planDeletion(observed, deletion));
+}
+
+export interface KnownState {
+  /** The AWSCURRENT version recorded at the last deployment. */
+  versionId?: string;
+  /** The digest recorded with it; reused while that version is still current. */
+  digest?: ValueDigest;
+  /** The secret had replicas: observe replication too (one DescribeSecret). */
+  hasReplicas?: boolean;
+}
+
+export interface ReadResult {
+  observed: ObservedSecret;
+  current: { versionId: string; digest: ValueDigest };
+}
+
+/**
+ * What AWS holds now, for `pulumi refresh`. The value is fetched (batched) only when
+ * AWSCURRENT moved away from the recorded version: an unchanged secret costs a share of
+ * one ListSecrets call. A secret scheduled for deletion reads as gone; deploying again
+ * restores it. Replication is observed only when `known.hasReplicas`, because only
+ * DescribeSecret reports it.
+ */
+export async function readSecret(
+  gateway: SecretsGateway,
+  name: string,
+  hmacKey: Buffer,
+  known: KnownState = {},
+): Promise<ReadResult | undefined> {
+  const observed = await gateway.describe(name, { replication: known.hasReplicas === true });
+  if (!observed || observed.deletedDate) return undefined;
+  const versionId = currentVersionId(observed.versionStages);
+  if (versionId !== undefined && versionId === known.versionId && known.digest) {
+    return { observed, current: { versionId, digest: known.digest } };
+  }
+  const value = await gateway.getCurrentValue(name);
+  if (!value) return undefined;
+  return {
+    observed,
+    current: { versionId: value.versionId, digest: digestValue(asResolved(value, known), hmacKey) },
+  };
+}
+
+/**
+ * AWS stores text or bytes; whether text is a JSON value is the manifest's notion. Text
+ * is read as JSON when it was JSON before and still parses to an object, so per-key
+ * digests can name the changed key; otherwise a kind change shows up as a change.
+ */
+function asResolved(value: CurrentValue, known: KnownState): ResolvedValue {
+  const { payload } = value;
+  if (payload.type === "binary") return { kind: "binary", bytes: payload.bytes };
+  if (known.digest?.kind === "json") {
+    const fields = parseJsonObject(payload.text);
+    if (fields) return { kind: "json", text: payload.text, fields };
+  }
+  return { kind: "string", text: payload.text };
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
