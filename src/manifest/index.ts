@@ -1,0 +1,88 @@
+/**
+ * Loading manifests: files, folders and globs -> parsed YAML documents -> JSON Schema
+ * validation -> normalized SecretSpecs -> cross-document checks. Every problem of every
+ * file is collected; a caller gets either all specs or all errors, never a subset.
+ */
+import * as path from "node:path";
+import { type UserError, UserErrors } from "../errors";
+import { expandPaths, readSourceFiles } from "./load";
+import { normalizeManifest } from "./normalize";
+import { parseManifestFile } from "./parse";
+import type { RawManifest } from "./raw";
+import { semanticErrors, type ValidManifest } from "./semantic";
+import type { SecretSpec } from "./spec";
+import { schemaIssues } from "./validate";
+
+export type * from "./spec";
+export { API_VERSION, SCHEMA_PATH } from "./schema";
+
+export interface LoadOptions {
+  /** Project root: paths are resolved from it and every reported path is relative to it. Default: process.cwd(). */
+  rootDir?: string;
+}
+
+export interface ManifestCheck {
+  /** Specs of the documents without errors, in file then document order. */
+  specs: SecretSpec[];
+  /** Every problem found, sorted by file, line and column. */
+  errors: UserError[];
+  /** Manifest files read (sops-encrypted YAML files found among them are not counted). */
+  files: number;
+  /** Non-empty YAML documents in those files. */
+  documents: number;
+}
+
+/** Validates everything and reports; never throws for a user mistake. For the CLI. */
+export async function checkManifests(paths: string[], opts: LoadOptions = {}): Promise<ManifestCheck> {
+  const rootDir = path.resolve(opts.rootDir ?? process.cwd());
+  const expanded = await expandPaths(paths, rootDir);
+  const read = await readSourceFiles(expanded.files, rootDir);
+  const errors = [...expanded.errors, ...read.errors];
+  const valid: ValidManifest[] = [];
+  let files = 0;
+  let documents = 0;
+  for (const source of read.sources) {
+    const parsed = parseManifestFile(source);
+    if (parsed.isSopsFile) continue;
+    files++;
+    documents += parsed.documents.length;
+    errors.push(...parsed.errors);
+    for (const document of parsed.documents) {
+      const issues = schemaIssues(document.data);
+      if (issues.length > 0) {
+        errors.push(...issues.map((issue) => document.error(issue)));
+        continue;
+      }
+      const context = { file: source.file, dir: path.dirname(source.absPath), rootDir, line: document.line };
+      valid.push({ document, spec: normalizeManifest(document.data as RawManifest, context) });
+    }
+  }
+  const semantic = await semanticErrors(valid, rootDir);
+  errors.push(...semantic.map((s) => s.error));
+  const invalid = new Set(semantic.map((s) => s.document));
+  return {
+    specs: valid.filter((m) => !invalid.has(m.document)).map((m) => m.spec),
+    errors: errors.sort(byLocation),
+    files,
+    documents,
+  };
+}
+
+/**
+ * Validates everything and returns the specs, or throws one UserErrors holding every
+ * problem of every file. For the Pulumi program: one bad manifest means nothing is applied.
+ */
+export async function loadManifests(
+  paths: string[],
+  opts: LoadOptions = {},
+): Promise<{ specs: SecretSpec[]; files: number; documents: number }> {
+  const { specs, errors, files, documents } = await checkManifests(paths, opts);
+  if (errors.length > 0) throw new UserErrors(errors);
+  return { specs, files, documents };
+}
+
+function byLocation(a: UserError, b: UserError): number {
+  const [fa, fb] = [a.location?.file ?? "", b.location?.file ?? ""];
+  if (fa !== fb) return fa < fb ? -1 : 1;
+  return (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.col ?? 0) - (b.location?.col ?? 0);
+}

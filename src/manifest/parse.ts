@@ -1,0 +1,43 @@
+import { parseAllDocuments } from "yaml";
+import type { UserError } from "../errors";
+import { ManifestDocument, type SourceFile } from "./document";
+
+export interface ParsedFile {
+  documents: ManifestDocument[];
+  errors: UserError[];
+  /** The file is a sops-encrypted YAML file that sits among the manifests, not a manifest. */
+  isSopsFile: boolean;
+}
+
+/**
+ * Splits a file into its non-empty YAML documents. A document with a syntax error is
+ * reported at its file:line:col and left out; the others are still validated.
+ */
+export function parseManifestFile(source: SourceFile): ParsedFile {
+  // prettyErrors would compute line positions and code frames for every document up front;
+  // positions are computed lazily, only for the documents that have an error.
+  const parsed = parseAllDocuments(source.text, { prettyErrors: false });
+  const documents: ManifestDocument[] = [];
+  const errors: UserError[] = [];
+  for (const node of parsed) {
+    if (node.errors.length > 0) {
+      for (const e of node.errors) errors.push(source.errorAt(e.pos[0], `YAML syntax error: ${e.message}`));
+      continue;
+    }
+    if (node.contents === null) continue;
+    try {
+      const data = node.toJS();
+      // `---` alone, or a document of only comments, holds null: nothing to validate.
+      if (data !== null) documents.push(new ManifestDocument(source, node, data));
+    } catch (e) {
+      // toJS refuses alias bombs ("Excessive alias count") and similar abuse.
+      errors.push(source.errorAt(node.contents.range[0], `YAML error: ${(e as Error).message}`));
+    }
+  }
+  return { documents, errors, isSopsFile: isSopsEncrypted(documents[0]?.data) };
+}
+
+/** sops keeps its metadata under a top-level `sops` key; a manifest has no such field. */
+function isSopsEncrypted(data: unknown): boolean {
+  return typeof data === "object" && data !== null && "sops" in data && !("apiVersion" in data);
+}

@@ -1,0 +1,23 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+/**
+ * Absolute path of the manifest JSON Schema. It ships next to dist/ (package.json "files"),
+ * so the same relative hop works from src/manifest and dist/manifest.
+ */
+export const SCHEMA_PATH = path.resolve(__dirname, "..", "..", "schemas", "secret-manifest.schema.json");
+
+/** The `apiVersion` every manifest declares. */
+export const API_VERSION = "secret-manifests/v1";
+
+/** Largest SecretString or SecretBinary Secrets Manager accepts, in bytes. */
+export const MAX_SECRET_BYTES = 65536;
+
+export type JsonSchema = { [keyword: string]: unknown };
+
+let cached: JsonSchema | undefined;
+
+export function manifestSchema(): JsonSchema {
+  cached ??= JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as JsonSchema;
+  return cached;
+}
