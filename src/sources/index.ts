@@ -1,0 +1,176 @@
+/**
+ * The one entry other modules call: turns a manifest's value spec (references only) into the
+ * value sent to Secrets Manager. Every failure is a UserError naming the manifest file:line,
+ * the field and the variable / file / path, never any part of a value.
+ */
+import { resolve } from "node:path";
+import { UserError } from "../errors.js";
+import type { EnvRef, JsonFieldSpec, SecretValueSpec, SopsRef, ValueRef } from "../manifest/spec.js";
+import { COMPACT, emitJson, jsonString, SOPS_JSON, toJsValue } from "./emit.js";
+import { EnvValueError, resolveEnv } from "./env.js";
+import { PathLookupError, PathSyntaxError, parsePath, selectPath } from "./path.js";
+import { type DecryptedFile, decryptFile, SopsFileError } from "./sops/index.js";
+import { str, type TreeNode } from "./sops/tree.js";
+import type { ResolvedValue } from "./value.js";
+
+export interface ResolveContext {
+  /** Project root; sops file paths in specs are relative to it. */
+  rootDir: string;
+  /** Defaults to process.env (env refs and sops key variables). */
+  env?: NodeJS.ProcessEnv;
+  /** The manifest document the spec came from, for error messages. */
+  manifest: { file: string; line: number };
+}
+
+const VALUE_FIELD = "/spec/value";
+
+export async function resolveValue(spec: SecretValueSpec, ctx: ResolveContext): Promise<ResolvedValue> {
+  switch (spec.kind) {
+    case "string":
+      return { kind: "string", text: await resolveString(spec.ref, ctx) };
+    case "binary":
+      return { kind: "binary", bytes: await resolveBinary(spec.ref, ctx) };
+    case "json":
+      return resolveJson(spec.fields, ctx);
+  }
+}
+
+/** The sops files a spec reads (root-relative, manifest order, no duplicates). */
+export function referencedFiles(spec: SecretValueSpec): string[] {
+  const refs = spec.kind === "json" ? Object.values(spec.fields) : [spec.ref];
+  return [...new Set(refs.filter(isSopsRef).map((ref) => ref.fromSops.file))];
+}
+
+/**
+ * A string leaf as-is; any other value exactly as `sops decrypt --output-type json --extract
+ * PATH` prints it (no path: the whole first document, as `--output-type json` prints it).
+ * sops prints maps as a file (with a final newline) and other values bare; so do we.
+ */
+async function resolveString(ref: ValueRef, ctx: ResolveContext, field = VALUE_FIELD): Promise<string> {
+  if (!isSopsRef(ref)) return envValue(ref, ctx, field);
+  const node = await sopsNode(ref, ctx, field);
+  if (node.kind === "scalar" && (node.type === "str" || node.type === "bytes")) return node.text;
+  return node.kind === "map" ? `${emitJson(node, SOPS_JSON)}\n` : emitJson(node, SOPS_JSON);
+}
+
+async function resolveBinary(ref: SopsRef, ctx: ResolveContext): Promise<Buffer> {
+  const file = await sopsFile(ref, ctx, VALUE_FIELD);
+  if (file.format === "binary" && ref.fromSops.path === undefined) return file.bytes;
+  const node = await sopsNode(ref, ctx, VALUE_FIELD);
+  if (node.kind === "scalar" && (node.type === "str" || node.type === "bytes")) {
+    return node.raw ?? Buffer.from(node.text, "utf8");
+  }
+  throw sopsError(ref, ctx, VALUE_FIELD, "a binary value must select a string, not a map, list or number");
+}
+
+async function resolveJson(
+  fields: Record<string, JsonFieldSpec>,
+  ctx: ResolveContext,
+): Promise<ResolvedValue> {
+  const entries = await Promise.all(
+    Object.entries(fields).map(async ([key, spec]): Promise<[string, TreeNode | JsonLiteral]> => {
+      const field = `${VALUE_FIELD}/json/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+      if (!isRef(spec)) return [key, { literal: spec }];
+      if (!isSopsRef(spec)) return [key, str(envValue(spec, ctx, field))];
+      return [key, await sopsNode(spec, ctx, field)];
+    }),
+  );
+  const text = `{${entries.map(([key, v]) => `${jsonString(key, COMPACT)}:${fieldText(v)}`).join(",")}}`;
+  const values = Object.fromEntries(
+    entries.map(([key, v]) => [key, "literal" in v ? v.literal : toJsValue(v)]),
+  );
+  return { kind: "json", text, fields: values };
+}
+
+interface JsonLiteral {
+  literal: string | number | boolean | null;
+}
+
+function fieldText(value: TreeNode | JsonLiteral): string {
+  return "literal" in value ? JSON.stringify(value.literal) : emitJson(value, COMPACT);
+}
+
+async function sopsNode(ref: SopsRef, ctx: ResolveContext, field: string): Promise<TreeNode> {
+  const file = await sopsFile(ref, ctx, field);
+  const { path } = ref.fromSops;
+  if (file.format === "binary") {
+    if (path !== undefined) throw sopsError(ref, ctx, field, "a binary sops file has no keys to select");
+    return utf8Text(file.bytes, ref, ctx, field);
+  }
+  if (path === undefined) return file.document;
+  try {
+    return selectPath(file.document, parsePath(path));
+  } catch (error) {
+    if (error instanceof PathSyntaxError) throw sopsError(ref, ctx, field, `invalid path: ${error.message}`);
+    if (error instanceof PathLookupError) throw sopsError(ref, ctx, field, lookupMessage(error));
+    throw error;
+  }
+}
+
+function lookupMessage(error: PathLookupError): string {
+  switch (error.problem) {
+    case "missing":
+      return `nothing at ${error.at}`;
+    case "not-a-container":
+      return `${error.at} looks inside a value that is not a map`;
+    case "not-an-array":
+      return `${error.at} indexes a map, not a list`;
+  }
+}
+
+function utf8Text(bytes: Buffer, ref: SopsRef, ctx: ResolveContext, field: string): TreeNode {
+  try {
+    return str(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw sopsError(ref, ctx, field, "the binary file is not UTF-8 text; use a binary value instead");
+  }
+}
+
+async function sopsFile(ref: SopsRef, ctx: ResolveContext, field: string): Promise<DecryptedFile> {
+  try {
+    return await decryptFile(resolve(ctx.rootDir, ref.fromSops.file), { env: ctx.env ?? process.env });
+  } catch (error) {
+    if (error instanceof SopsFileError) throw sopsError(ref, ctx, field, error.message, error.hint);
+    throw error;
+  }
+}
+
+function envValue(ref: EnvRef, ctx: ResolveContext, field: string): string {
+  try {
+    return resolveEnv(ref, ctx.env ?? process.env);
+  } catch (error) {
+    if (!(error instanceof EnvValueError)) throw error;
+    const hint =
+      error.problem === "missing"
+        ? `export ${ref.fromEnv} in the environment that runs pulumi`
+        : "set a value, or add allowEmpty: true to the reference if empty is intended";
+    throw new UserError(`fromEnv: ${error.message}`, location(ctx, field), hint);
+  }
+}
+
+function sopsError(
+  ref: SopsRef,
+  ctx: ResolveContext,
+  field: string,
+  reason: string,
+  hint?: string,
+): UserError {
+  const { file, path } = ref.fromSops;
+  const target = path === undefined ? file : `${file} (path ${path})`;
+  return new UserError(`fromSops ${target}: ${reason}`, location(ctx, field), hint);
+}
+
+function location(ctx: ResolveContext, field: string) {
+  return { file: ctx.manifest.file, line: ctx.manifest.line, field };
+}
+
+function isRef(spec: JsonFieldSpec): spec is ValueRef {
+  return typeof spec === "object" && spec !== null;
+}
+
+function isSopsRef(ref: JsonFieldSpec): ref is SopsRef {
+  return typeof ref === "object" && ref !== null && "fromSops" in ref;
+}
+
+export { clearDecryptCache, type DecryptedFile, decryptFile } from "./sops/index.js";
+export type { ResolvedValue } from "./value.js";

@@ -1,0 +1,64 @@
+/**
+ * sops' value cipher: `ENC[AES256_GCM,data:<b64>,iv:<b64>,tag:<b64>,type:<t>]`, AES-256-GCM
+ * with the 32-byte data key, a 32-byte IV and the value's tree path as additional data.
+ */
+import { createDecipheriv } from "node:crypto";
+
+export type EncryptedType = "str" | "int" | "float" | "bool" | "bytes" | "time" | "comment";
+
+const ENCRYPTED_TYPES: ReadonlySet<string> = new Set([
+  "str",
+  "int",
+  "float",
+  "bool",
+  "bytes",
+  "time",
+  "comment",
+]);
+const ENC_PATTERN = /^ENC\[AES256_GCM,data:(.*),iv:(.+),tag:(.+),type:(.+)\]$/s;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const TAG_BYTES = 16;
+
+export interface DecryptedPlaintext {
+  type: EncryptedType;
+  /** Raw plaintext bytes; `bytes` values in particular need not be UTF-8. */
+  bytes: Buffer;
+}
+
+/** Why a value could not be decrypted; never carries any part of the value. */
+export class CipherError extends Error {
+  override readonly name = "CipherError";
+  constructor(readonly reason: "malformed" | "authentication") {
+    super(reason === "malformed" ? "value is not a valid sops ENC[] string" : "value failed authentication");
+  }
+}
+
+export function isEncryptedValue(text: string): boolean {
+  return text.startsWith("ENC[") && text.endsWith("]");
+}
+
+/** The AAD sops binds to a value: its map-key path joined by ":" plus a trailing ":". */
+export function additionalData(path: readonly string[]): string {
+  return `${path.join(":")}:`;
+}
+
+export function decryptValue(encrypted: string, dataKey: Uint8Array, aad: string): DecryptedPlaintext {
+  const parts = ENC_PATTERN.exec(encrypted);
+  if (!parts) throw new CipherError("malformed");
+  const [, data = "", iv = "", tag = "", type = ""] = parts;
+  if (!ENCRYPTED_TYPES.has(type) || ![data, iv, tag].every((b64) => BASE64.test(b64))) {
+    throw new CipherError("malformed");
+  }
+  const tagBytes = Buffer.from(tag, "base64");
+  const ivBytes = Buffer.from(iv, "base64");
+  if (tagBytes.length !== TAG_BYTES || ivBytes.length === 0) throw new CipherError("malformed");
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", dataKey, ivBytes, { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(aad, "utf8"));
+    decipher.setAuthTag(tagBytes);
+    const bytes = Buffer.concat([decipher.update(Buffer.from(data, "base64")), decipher.final()]);
+    return { type: type as EncryptedType, bytes };
+  } catch {
+    throw new CipherError("authentication");
+  }
+}

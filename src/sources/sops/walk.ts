@@ -1,0 +1,71 @@
+/**
+ * The one tree walker: decrypts every value that the crypt rules say is encrypted, and feeds
+ * the MAC with each leaf's plaintext in file order (`sops.go` `Tree.Decrypt`). Array elements
+ * share their parent's path (sops puts no index in the AAD); nulls and comments are skipped.
+ */
+import type { Hash } from "node:crypto";
+import { additionalData, CipherError, decryptValue, isEncryptedValue } from "./cipher.js";
+import type { EncryptionRule } from "./rules.js";
+import type { Branch, ScalarNode, TreeNode } from "./tree.js";
+
+export type LeafProblem = "not-encrypted" | "malformed" | "authentication";
+
+/** A leaf that could not be decrypted; carries the key path (never the value). */
+export class LeafError extends Error {
+  override readonly name = "LeafError";
+  constructor(
+    readonly problem: LeafProblem,
+    readonly path: readonly string[],
+  ) {
+    super(`${problem} at ${path.join(".")}`);
+  }
+}
+
+export interface WalkContext {
+  dataKey: Uint8Array;
+  shouldBeEncrypted: EncryptionRule;
+  macOnlyEncrypted: boolean;
+  mac: Hash;
+}
+
+export function decryptBranches(branches: Branch[], ctx: WalkContext): Branch[] {
+  return branches.map((branch) => walk(branch, [], ctx) as Branch);
+}
+
+function walk(node: TreeNode, path: string[], ctx: WalkContext): TreeNode {
+  switch (node.kind) {
+    case "map":
+      return {
+        kind: "map",
+        entries: node.entries.map(([key, value]) => [key, walk(value, [...path, key], ctx)]),
+      };
+    case "seq":
+      return { kind: "seq", items: node.items.map((item) => walk(item, path, ctx)) };
+    case "null":
+      return node;
+    case "scalar":
+      return leaf(node, path, ctx);
+  }
+}
+
+function leaf(node: ScalarNode, path: string[], ctx: WalkContext): ScalarNode {
+  const encrypted = ctx.shouldBeEncrypted(path);
+  const plain = encrypted ? decryptLeaf(node, path, ctx.dataKey) : node;
+  if (encrypted || !ctx.macOnlyEncrypted) ctx.mac.update(plain.raw ?? Buffer.from(plain.text, "utf8"));
+  return plain;
+}
+
+function decryptLeaf(node: ScalarNode, path: string[], dataKey: Uint8Array): ScalarNode {
+  // sops never encrypts an empty string.
+  if (node.type === "str" && node.text === "") return node;
+  if (node.type !== "str" || !isEncryptedValue(node.text)) throw new LeafError("not-encrypted", path);
+  try {
+    const { type, bytes } = decryptValue(node.text, dataKey, additionalData(path));
+    if (type === "comment") throw new LeafError("malformed", path);
+    // Keep the exact bytes: a binary file's `str` plaintext need not be valid UTF-8.
+    return { kind: "scalar", type, text: bytes.toString("utf8"), raw: bytes };
+  } catch (error) {
+    if (error instanceof CipherError) throw new LeafError(error.reason, path);
+    throw error;
+  }
+}
