@@ -1,0 +1,98 @@
+/** resolveValue: JSON assembly, type keeping, binary bytes, env values, and the per-process cache. */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { clearDecryptCache, referencedFiles, resolveValue } from "../../src/sources/index.js";
+import { FIXTURES, realSops, TEST_ENV, TEST_KEY_FILE } from "./sops-helpers.js";
+
+const ctx = {
+  rootDir: FIXTURES,
+  env: { ...TEST_ENV, APP_USER: "from-env" },
+  manifest: { file: "m.yaml", line: 1 },
+};
+
+beforeEach(() => clearDecryptCache());
+
+describe("resolveValue", () => {
+  it("assembles JSON in manifest order from literals, env and sops, keeping JSON types", async () => {
+    const value = await resolveValue(
+      {
+        kind: "json",
+        fields: {
+          "2": "literal first",
+          user: { fromEnv: "APP_USER" },
+          password: { fromSops: { file: "basic.enc.yaml", path: "db.password" } },
+          port: { fromSops: { file: "basic.enc.yaml", path: "db.port" } },
+          enabled: { fromSops: { file: "basic.enc.yaml", path: "db.enabled" } },
+          big: { fromSops: { file: "basic.enc.yaml", path: "db.big" } },
+          host: { fromSops: { file: "basic.enc.yaml", path: "hosts.2" } },
+          ssl: false,
+          none: null,
+        },
+      },
+      ctx,
+    );
+    expect(value.kind).toBe("json");
+    if (value.kind !== "json") return;
+    expect(value.text).toBe(
+      '{"2":"literal first","user":"from-env","password":"s3cr3t-p@ss","port":5432,"enabled":true,' +
+        '"big":9007199254740993,"host":{"port":8080,"tls":true},"ssl":false,"none":null}',
+    );
+    // JSON.rawJSON keeps the integer beyond 2^53 exact through JSON.stringify too.
+    expect(JSON.stringify(value.fields.big)).toBe("9007199254740993");
+    expect(value.fields.port).toBe(5432);
+  });
+
+  it("a whole document (no path) keeps file order, even for integer-like keys", async () => {
+    const value = await resolveValue(
+      { kind: "json", fields: { doc: { fromSops: { file: "basic.enc.json" } } } },
+      ctx,
+    );
+    const expected = JSON.stringify(
+      JSON.parse(realSops(["decrypt", join(FIXTURES, "basic.enc.json")]).toString()),
+    );
+    // JSON.parse moves "2"/"10" first, so compare against sops' own order instead.
+    expect(value.kind === "json" && value.text.indexOf('"10"') < value.text.indexOf('"2"')).toBe(true);
+    expect(value.kind === "json" && JSON.parse(value.text).doc).toEqual(JSON.parse(expected));
+  });
+
+  it("a binary file gives its exact bytes, invalid UTF-8 included", async () => {
+    const value = await resolveValue({ kind: "binary", ref: { fromSops: { file: "blob.enc.bin" } } }, ctx);
+    const plain = readFileSync(join(FIXTURES, "plain/blob.bin"));
+    expect(value.kind === "binary" && value.bytes.equals(plain)).toBe(true);
+  });
+
+  it("lists the sops files a spec reads", () => {
+    const spec = {
+      kind: "json" as const,
+      fields: {
+        a: { fromSops: { file: "x.enc.yaml", path: "a" } },
+        b: { fromSops: { file: "x.enc.yaml", path: "b" } },
+        c: { fromEnv: "C" },
+        d: { fromSops: { file: "y.enc.env" } },
+      },
+    };
+    expect(referencedFiles(spec)).toEqual(["x.enc.yaml", "y.enc.env"]);
+  });
+});
+
+describe("decryption cache", () => {
+  it("decrypts a file once for many concurrent references", async () => {
+    // SOPS_AGE_KEY_CMD runs once per decryption; it appends a line to a counter file.
+    const counter = join(mkdtempSync(join(tmpdir(), "sm-cache-")), "runs");
+    const env = {
+      PATH: TEST_ENV.PATH,
+      HOME: "/nonexistent",
+      SOPS_AGE_KEY_CMD: `echo run >> ${counter}; cat ${TEST_KEY_FILE}`,
+    };
+    const refs = Array.from({ length: 50 }, (_, i) => ({
+      kind: "string" as const,
+      ref: { fromSops: { file: "big.enc.yaml", path: `key${String(i).padStart(4, "0")}` } },
+    }));
+    const values = await Promise.all(refs.map((spec) => resolveValue(spec, { ...ctx, env })));
+    expect(values[7]).toEqual({ kind: "string", text: "value-0007-xxxxxxxxxxxxxxxx" });
+    await resolveValue(refs[0] as (typeof refs)[number], { ...ctx, env });
+    expect(readFileSync(counter, "utf8")).toBe("run\n");
+  });
+});
