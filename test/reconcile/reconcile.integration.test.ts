@@ -1,0 +1,401 @@
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  PutSecretValueCommand,
+} from "@aws-sdk/client-secrets-manager";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createSecretsManagerClient } from "../../src/aws/client.js";
+import { SecretsManagerGateway } from "../../src/aws/gateway.js";
+import { isUserError } from "../../src/errors.js";
+import { destroy, readSecret, reconcile } from "../../src/reconcile/index.js";
+import { type DesiredSecret, OWNER_TAG } from "../../src/reconcile/types.js";
+import {
+  binary,
+  desired,
+  type Harness,
+  json,
+  OWNER,
+  startHarness,
+  text,
+  uniquePrefix,
+  writeCounts,
+} from "./helpers.js";
+
+let h: Harness;
+let prefix: string;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.proxy.stop());
+beforeEach(() => {
+  prefix = uniquePrefix("rec");
+});
+
+/** Reconciles, then clears the proxy's counters so the next step is measured alone. */
+async function converge(d: DesiredSecret) {
+  const applied = await reconcile(h.gateway, d, OWNER);
+  h.proxy.resetCounts();
+  return applied;
+}
+
+async function versionsOf(name: string) {
+  const res = await h.direct.send(
+    new ListSecretVersionIdsCommand({ SecretId: name, IncludeDeprecated: true }),
+  );
+  return Object.fromEntries((res.Versions ?? []).map((v) => [v.VersionId, v.VersionStages ?? []]));
+}
+
+/**
+ * Asks for the AWSCURRENT stage explicitly: moto 5.2.5's UpdateSecretVersionStage moves
+ * the stage but not its internal default version, so a plain GetSecretValue would still
+ * serve the old value there (real AWS serves AWSCURRENT).
+ */
+async function currentValue(name: string) {
+  return h.direct.send(new GetSecretValueCommand({ SecretId: name, VersionStage: "AWSCURRENT" }));
+}
+
+describe("reconcile against moto", () => {
+  it("creates a new secret with tags and replicas in exactly one write call", async () => {
+    const name = `${prefix}/db`;
+    const d = desired(name, json({ user: "admin", password: "pw-create" }), {
+      description: "database",
+      kmsKeyId: "alias/app",
+      tags: { team: "payments" },
+      replicas: [{ region: "eu-west-1" }],
+      forceOverwriteReplicaSecret: true,
+    });
+    h.proxy.resetCounts();
+    const applied = await reconcile(h.gateway, d, OWNER);
+
+    expect(writeCounts(h.proxy)).toEqual({ CreateSecret: 1 });
+    expect(h.proxy.counts()).toEqual({ ListSecrets: 1, CreateSecret: 1 });
+    const sent = h.proxy.log().find((e) => e.target === "CreateSecret");
+    expect(sent?.params).toEqual({
+      Name: name,
+      ClientRequestToken: d.token,
+      Description: "database",
+      KmsKeyId: "alias/app",
+      SecretString: "<value>",
+      Tags: [
+        { Key: "team", Value: "payments" },
+        { Key: OWNER_TAG, Value: OWNER },
+      ],
+      AddReplicaRegions: [{ Region: "eu-west-1" }],
+      ForceOverwriteReplicaSecret: true,
+    });
+    expect(applied).toMatchObject({ name, versionId: d.token, replicationStatus: [{ region: "eu-west-1" }] });
+    expect(applied.arn).toMatch(/^arn:aws:secretsmanager:/);
+    expect((await currentValue(name)).SecretString).toBe(d.value.kind === "json" ? d.value.text : "");
+  });
+
+  it("costs zero write calls when nothing changed", async () => {
+    const d = desired(`${prefix}/same`, text("unchanged"), {
+      tags: { a: "1" },
+      replicas: [{ region: "eu-west-1" }],
+    });
+    await converge(d);
+    const applied = await reconcile(h.gateway, d, OWNER);
+    expect(writeCounts(h.proxy)).toEqual({});
+    expect(h.proxy.counts()).toEqual({ ListSecrets: 1, DescribeSecret: 1 });
+    expect(applied.versionId).toBe(d.token);
+  });
+
+  it("writes a changed value with one PutSecretValue carrying the derived token", async () => {
+    const name = `${prefix}/value`;
+    const v1 = desired(name, text("first"));
+    const v2 = desired(name, text("second"));
+    await converge(v1);
+    await reconcile(h.gateway, v2, OWNER);
+    expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1 });
+    expect(h.proxy.log().find((e) => e.target === "PutSecretValue")?.clientRequestToken).toBe(v2.token);
+    expect(await versionsOf(name)).toEqual({ [v1.token]: ["AWSPREVIOUS"], [v2.token]: ["AWSCURRENT"] });
+  });
+
+  it("rolls back to an earlier value with one UpdateSecretVersionStage", async () => {
+    const name = `${prefix}/rollback`;
+    const v1 = desired(name, text("first"));
+    await converge(v1);
+    await converge(desired(name, text("second")));
+    await reconcile(h.gateway, v1, OWNER);
+    expect(writeCounts(h.proxy)).toEqual({ UpdateSecretVersionStage: 1 });
+    expect((await currentValue(name)).VersionId).toBe(v1.token);
+    expect(Object.keys(await versionsOf(name))).toHaveLength(2);
+  });
+
+  it("brings back a value whose version lost every stage (AWS ignores the put, the stage is moved)", async () => {
+    const name = `${prefix}/deprecated`;
+    const v1 = desired(name, text("first"));
+    await converge(v1);
+    await converge(desired(name, text("second")));
+    await converge(desired(name, text("third")));
+    // AWS's DescribeSecret lists only versions that carry a stage; moto also lists the rest.
+    const asAws = new SecretsManagerGateway(createSecretsManagerClient({ endpoint: h.proxy.endpoint }));
+    const describeSecret = asAws.describeSecret.bind(asAws);
+    asAws.describeSecret = async (id) => {
+      const seen = await describeSecret(id);
+      const staged = Object.entries(seen?.versionStages ?? {}).filter(([, stages]) => stages.length > 0);
+      return seen && { ...seen, versionStages: Object.fromEntries(staged) };
+    };
+    await reconcile(asAws, v1, OWNER);
+    expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1, UpdateSecretVersionStage: 1 });
+    expect((await currentValue(name)).VersionId).toBe(v1.token);
+    expect(Object.keys(await versionsOf(name))).toHaveLength(3);
+  });
+
+  it("repairs a value changed in the console", async () => {
+    const name = `${prefix}/drift`;
+    const v1 = desired(name, text("declared"));
+    await converge(v1);
+    await h.direct.send(new PutSecretValueCommand({ SecretId: name, SecretString: "typed in the console" }));
+    await reconcile(h.gateway, v1, OWNER);
+    expect(writeCounts(h.proxy)).toEqual({ UpdateSecretVersionStage: 1 });
+    expect((await currentValue(name)).SecretString).toBe("declared");
+  });
+
+  it("goes from string to binary and back as new versions", async () => {
+    const name = `${prefix}/kind`;
+    const asText = desired(name, text("raw"));
+    const asBytes = desired(name, binary(Buffer.from("raw")));
+    await converge(asText);
+    await reconcile(h.gateway, asBytes, OWNER);
+    expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1 });
+    const got = await currentValue(name);
+    expect(Buffer.from(got.SecretBinary ?? []).toString()).toBe("raw");
+    expect(got.VersionId).toBe(asBytes.token);
+    h.proxy.resetCounts();
+    await reconcile(h.gateway, asText, OWNER);
+    expect(writeCounts(h.proxy)).toEqual({ UpdateSecretVersionStage: 1 });
+  });
+
+  it("changes tags by touching only the changed keys", async () => {
+    const name = `${prefix}/tags`;
+    await converge(desired(name, text("v"), { tags: { keep: "1", change: "old", drop: "x" } }));
+    await reconcile(
+      h.gateway,
+      desired(name, text("v"), { tags: { keep: "1", change: "new", add: "y" } }),
+      OWNER,
+    );
+    expect(writeCounts(h.proxy)).toEqual({ TagResource: 1, UntagResource: 1 });
+    const log = h.proxy.log();
+    expect(log.find((e) => e.target === "TagResource")?.params.Tags).toEqual([
+      { Key: "change", Value: "new" },
+      { Key: "add", Value: "y" },
+    ]);
+    expect(log.find((e) => e.target === "UntagResource")?.params.TagKeys).toEqual(["drop"]);
+  });
+
+  it("changes description and KMS key with one UpdateSecret, without the value", async () => {
+    const name = `${prefix}/meta`;
+    await converge(desired(name, text("v"), { description: "old" }));
+    await reconcile(
+      h.gateway,
+      desired(name, text("v"), { description: "new", kmsKeyId: "alias/other" }),
+      OWNER,
+    );
+    expect(writeCounts(h.proxy)).toEqual({ UpdateSecret: 1 });
+    const params = h.proxy.log().find((e) => e.target === "UpdateSecret")?.params;
+    // The SDK fills UpdateSecret's idempotency token itself; without a value it creates no version.
+    expect(params).toEqual({
+      SecretId: expect.stringContaining(name),
+      Description: "new",
+      KmsKeyId: "alias/other",
+      ClientRequestToken: expect.any(String),
+    });
+    expect(Object.keys(await versionsOf(name))).toHaveLength(1);
+  });
+
+  it("adds and removes replicas", async () => {
+    const name = `${prefix}/replicas`;
+    await converge(
+      desired(name, text("v"), { replicas: [{ region: "eu-west-1" }, { region: "eu-west-2" }] }),
+    );
+    const applied = await reconcile(
+      h.gateway,
+      desired(name, text("v"), { replicas: [{ region: "eu-west-1" }, { region: "ap-south-1" }] }),
+      OWNER,
+    );
+    expect(writeCounts(h.proxy)).toEqual({ RemoveRegionsFromReplication: 1, ReplicateSecretToRegions: 1 });
+    expect(applied.replicationStatus.map((r) => r.region).sort()).toEqual(["ap-south-1", "eu-west-1"]);
+    const described = await h.direct.send(new DescribeSecretCommand({ SecretId: name }));
+    expect(described.ReplicationStatus?.map((r) => r.Region).sort()).toEqual(["ap-south-1", "eu-west-1"]);
+  });
+
+  it("restores a secret scheduled for deletion, then converges it", async () => {
+    const name = `${prefix}/restore`;
+    const v1 = desired(name, text("v"));
+    await converge(v1);
+    await h.direct.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }));
+    await reconcile(h.gateway, v1, OWNER);
+    expect(writeCounts(h.proxy)).toEqual({ RestoreSecret: 1 });
+    const described = await h.direct.send(new DescribeSecretCommand({ SecretId: name }));
+    expect(described.DeletedDate).toBeUndefined();
+  });
+
+  describe("an existing secret", () => {
+    const createByHand = (name: string, tags: Record<string, string>) =>
+      h.direct.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: "made by hand",
+          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
+
+    it("is adopted when it carries this stack's ownership tag", async () => {
+      const name = `${prefix}/ours`;
+      await createByHand(name, { [OWNER_TAG]: OWNER });
+      h.proxy.resetCounts();
+      await reconcile(h.gateway, desired(name, text("declared")), OWNER);
+      expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1 });
+    });
+
+    it("is adopted with adopt: true, and tagged as this stack's", async () => {
+      const name = `${prefix}/adopt`;
+      await createByHand(name, { team: "x" });
+      h.proxy.resetCounts();
+      await reconcile(
+        h.gateway,
+        desired(name, text("declared"), { adopt: true, tags: { team: "x" } }),
+        OWNER,
+      );
+      expect(writeCounts(h.proxy)).toEqual({ TagResource: 1, PutSecretValue: 1 });
+      const described = await h.direct.send(new DescribeSecretCommand({ SecretId: name }));
+      expect(described.Tags).toContainEqual({ Key: OWNER_TAG, Value: OWNER });
+    });
+
+    it("is refused without adopt: true, changing nothing", async () => {
+      const name = `${prefix}/refuse`;
+      await createByHand(name, {});
+      h.proxy.resetCounts();
+      const error = await reconcile(h.gateway, desired(name, text("declared")), OWNER).catch(
+        (e: unknown) => e,
+      );
+      expect(isUserError(error)).toBe(true);
+      expect((error as Error).message).toContain("not managed by this stack");
+      expect(writeCounts(h.proxy)).toEqual({});
+    });
+
+    it("is refused when another stack owns it, even with adopt: true", async () => {
+      const name = `${prefix}/foreign`;
+      await createByHand(name, { [OWNER_TAG]: "org/other/prod" });
+      h.proxy.resetCounts();
+      const error = await reconcile(h.gateway, desired(name, text("x"), { adopt: true }), OWNER).catch(
+        (e) => e,
+      );
+      expect((error as Error).message).toContain("managed by another stack");
+      expect(writeCounts(h.proxy)).toEqual({});
+    });
+  });
+
+  describe("a crash", () => {
+    it("between CreateSecret and recording converges on rerun, adopting through the ownership tag", async () => {
+      const name = `${prefix}/crash`;
+      const d = desired(name, text("v"), { replicas: [{ region: "eu-west-1" }] });
+      // CreateSecret takes effect but its answer is lost, and the process gives up.
+      const oneShot = await startHarness({ maxAttempts: 1 });
+      oneShot.proxy.setRules([{ targets: ["CreateSecret"], afterForward: true, action: { type: "reset" } }]);
+      await expect(reconcile(oneShot.gateway, d, OWNER)).rejects.toThrow();
+      await oneShot.proxy.stop();
+
+      h.proxy.resetCounts();
+      const applied = await reconcile(h.gateway, d, OWNER);
+      expect(writeCounts(h.proxy)).toEqual({});
+      expect(applied.versionId).toBe(d.token);
+      expect(Object.keys(await versionsOf(name))).toEqual([d.token]);
+    });
+
+    it("hidden by a stale ListSecrets is found when CreateSecret says it exists", async () => {
+      const name = `${prefix}/stale`;
+      await converge(desired(name, text("v1")));
+      const v2 = desired(name, text("v2"));
+      // ListSecrets is eventually consistent: model one that has not seen the secret yet.
+      const stale = new SecretsManagerGateway(createSecretsManagerClient({ endpoint: h.proxy.endpoint }));
+      stale.describe = async () => undefined;
+      await reconcile(stale, v2, OWNER);
+      expect(writeCounts(h.proxy)).toEqual({ CreateSecret: 1, PutSecretValue: 1 });
+      expect((await currentValue(name)).VersionId).toBe(v2.token);
+    });
+  });
+
+  describe("destroy", () => {
+    it("removes replicas first, then deletes with the recovery window", async () => {
+      const name = `${prefix}/delete`;
+      await converge(desired(name, text("v"), { replicas: [{ region: "eu-west-1" }] }));
+      await destroy(h.gateway, name, { recoveryWindowInDays: 7 });
+      const writes = h.proxy.log().filter((e) => writeCounts(h.proxy)[e.target]);
+      expect(writes.map((e) => e.target)).toEqual(["RemoveRegionsFromReplication", "DeleteSecret"]);
+      expect(writes[1]?.params).toMatchObject({ RecoveryWindowInDays: 7 });
+      const described = await h.direct.send(new DescribeSecretCommand({ SecretId: name }));
+      expect(described.DeletedDate).toBeDefined();
+      h.proxy.resetCounts();
+      await destroy(h.gateway, name, { recoveryWindowInDays: 7 });
+      expect(writeCounts(h.proxy)).toEqual({});
+    });
+
+    it("force-deletes without recovery", async () => {
+      const name = `${prefix}/force`;
+      await converge(desired(name, text("v")));
+      await destroy(h.gateway, name, { forceDeleteWithoutRecovery: true });
+      expect(h.proxy.log().find((e) => e.target === "DeleteSecret")?.params).toMatchObject({
+        ForceDeleteWithoutRecovery: true,
+      });
+      await expect(h.direct.send(new DescribeSecretCommand({ SecretId: name }))).rejects.toThrow();
+    });
+  });
+
+  describe("readSecret (refresh)", () => {
+    it("reuses the recorded digest without reading the value while the version is current", async () => {
+      const d = desired(`${prefix}/read`, json({ a: "1", b: "2" }));
+      const applied = await converge(d);
+      const read = await readSecret(h.gateway, d.name, Buffer.alloc(32, 7), {
+        versionId: applied.versionId,
+        digest: d.digest,
+      });
+      expect(read?.current).toEqual({ versionId: d.token, digest: d.digest });
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 1 });
+    });
+
+    it("reads and digests the value when it changed, naming the changed JSON key", async () => {
+      const d = desired(`${prefix}/read-drift`, json({ a: "1", b: "2" }));
+      await converge(d);
+      await h.direct.send(new PutSecretValueCommand({ SecretId: d.name, SecretString: '{"a":"1","b":"3"}' }));
+      const read = await readSecret(h.gateway, d.name, Buffer.alloc(32, 7), {
+        versionId: d.token,
+        digest: d.digest,
+      });
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 1, BatchGetSecretValue: 1 });
+      expect(read?.current.versionId).not.toBe(d.token);
+      expect(read?.current.digest.kind).toBe("json");
+      expect(read?.current.digest.keys?.a).toBe(d.digest.keys?.a);
+      expect(read?.current.digest.keys?.b).not.toBe(d.digest.keys?.b);
+    });
+
+    it("digests a value read back exactly like the one sent", async () => {
+      const d = desired(`${prefix}/read-fresh`, binary(Buffer.from([0, 1, 2, 255])));
+      await converge(d);
+      const read = await readSecret(h.gateway, d.name, Buffer.alloc(32, 7));
+      expect(read?.current).toEqual({ versionId: d.token, digest: d.digest });
+    });
+
+    it("reads a missing or pending-deletion secret as gone", async () => {
+      expect(await readSecret(h.gateway, `${prefix}/never`, Buffer.alloc(32, 7))).toBeUndefined();
+      const d = desired(`${prefix}/gone`, text("v"));
+      await converge(d);
+      await destroy(h.gateway, d.name, { recoveryWindowInDays: 7 });
+      expect(await readSecret(h.gateway, d.name, Buffer.alloc(32, 7))).toBeUndefined();
+    });
+
+    it("batches a refresh of many secrets into few calls", async () => {
+      const secrets = Array.from({ length: 25 }, (_, i) => desired(`${prefix}/many-${i}`, text(`v${i}`)));
+      await Promise.all(secrets.map((d) => reconcile(h.gateway, d, OWNER)));
+      h.proxy.resetCounts();
+      const reads = await Promise.all(secrets.map((d) => readSecret(h.gateway, d.name, Buffer.alloc(32, 7))));
+      expect(reads.map((r) => r?.current.digest)).toEqual(secrets.map((d) => d.digest));
+      // 25 names: 3 ListSecrets (10 names each), 2 BatchGetSecretValue (20 ids each).
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 3, BatchGetSecretValue: 2 });
+    });
+  });
+});
