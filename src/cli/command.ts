@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 
 /** Exit codes of every subcommand (sysexits.h style for the last one). */
 export const EXIT = {

@@ -49,7 +49,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
 function reportFailure(e: unknown, commandName: string | undefined, io: CliIO): number {
   if (e instanceof UsageError) {
-    const help = COMMANDS.some((c) => c.name === commandName) ? `secret-manifests ${commandName} --help` : "secret-manifests --help";
+    const help = COMMANDS.some((c) => c.name === commandName)
+      ? `secret-manifests ${commandName} --help`
+      : "secret-manifests --help";
     io.stderr(`error: ${e.message}\nSee "${help}".\n`);
     return EXIT.usage;
   }
@@ -57,7 +59,9 @@ function reportFailure(e: unknown, commandName: string | undefined, io: CliIO): 
     io.stderr(`${(e as UserError).format()}\n`);
     return EXIT.failed;
   }
-  io.stderr(`internal error (a bug in secret-manifests, please report it):\n${e instanceof Error ? e.stack : String(e)}\n`);
+  io.stderr(
+    `internal error (a bug in secret-manifests, please report it):\n${e instanceof Error ? e.stack : String(e)}\n`,
+  );
   return EXIT.internal;
 }
 

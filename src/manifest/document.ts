@@ -29,14 +29,19 @@ export class SourceFile {
 
   errorAt(offset: number, message: string, field?: string, hint?: string): UserError {
     const { line, col } = this.position(offset);
-    return new UserError(message, { file: this.file, line, col, ...(field === undefined ? {} : { field }) }, hint);
+    return new UserError(
+      message,
+      { file: this.file, line, col, ...(field === undefined ? {} : { field }) },
+      hint,
+    );
   }
 
   private lineCounter(): LineCounter {
     if (!this.lines) {
       this.lines = new LineCounter();
       this.lines.addNewLine(0);
-      for (let i = this.text.indexOf("\n"); i !== -1; i = this.text.indexOf("\n", i + 1)) this.lines.addNewLine(i + 1);
+      for (let i = this.text.indexOf("\n"); i !== -1; i = this.text.indexOf("\n", i + 1))
+        this.lines.addNewLine(i + 1);
     }
     return this.lines;
   }
@@ -56,7 +61,12 @@ export class ManifestDocument {
   }
 
   error(issue: Issue): UserError {
-    return this.source.errorAt(this.offsetOf(issue.pointer, issue.at), issue.message, issue.pointer, issue.hint);
+    return this.source.errorAt(
+      this.offsetOf(issue.pointer, issue.at),
+      issue.message,
+      issue.pointer,
+      issue.hint,
+    );
   }
 
   private contentStart(): number {

@@ -13,8 +13,8 @@ import { semanticErrors, type ValidManifest } from "./semantic";
 import type { SecretSpec } from "./spec";
 import { schemaIssues } from "./validate";
 
-export type * from "./spec";
 export { API_VERSION, SCHEMA_PATH } from "./schema";
+export type * from "./spec";
 
 export interface LoadOptions {
   /** Project root: paths are resolved from it and every reported path is relative to it. Default: process.cwd(). */

@@ -29,7 +29,10 @@ export async function expandPaths(paths: string[], rootDir: string): Promise<Exp
 }
 
 async function expandPath(userPath: string, rootDir: string): Promise<ExpandedPaths> {
-  const fail = (message: string, hint?: string) => ({ files: [], errors: [new UserError(message, { file: userPath }, hint)] });
+  const fail = (message: string, hint?: string) => ({
+    files: [],
+    errors: [new UserError(message, { file: userPath }, hint)],
+  });
   if (GLOB_CHARACTERS.test(userPath)) {
     const matches: string[] = [];
     for await (const match of glob(userPath, { cwd: rootDir })) matches.push(match);
@@ -77,7 +80,9 @@ export async function readSourceFiles(
       try {
         sources[i] = new SourceFile(file, absPath, await readFile(absPath, "utf8"));
       } catch (e) {
-        errors.push(new UserError(`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file }));
+        errors.push(
+          new UserError(`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file }),
+        );
       }
     }
   };

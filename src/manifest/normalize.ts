@@ -1,7 +1,6 @@
 import * as path from "node:path";
-import type { JsonFieldSpec, SecretSpec, SecretValueSpec, SopsRef, ValueRef } from "./spec";
 import type { RawDeletion, RawJsonField, RawManifest, RawValue, RawValueRef } from "./raw";
-import type { DeletionSpec } from "./spec";
+import type { DeletionSpec, JsonFieldSpec, SecretSpec, SecretValueSpec, SopsRef, ValueRef } from "./spec";
 
 export interface NormalizeContext {
   /** Manifest path relative to the project root. */
@@ -47,11 +46,19 @@ function normalizeField(field: RawJsonField, ctx: NormalizeContext): JsonFieldSp
 
 function normalizeRef(ref: RawValueRef, ctx: NormalizeContext): ValueRef {
   if (ref.fromSops) return sopsRef(ref.fromSops.file, ref.fromSops.path, ctx);
-  return { fromEnv: ref.fromEnv as string, ...(ref.allowEmpty === undefined ? {} : { allowEmpty: ref.allowEmpty }) };
+  return {
+    fromEnv: ref.fromEnv as string,
+    ...(ref.allowEmpty === undefined ? {} : { allowEmpty: ref.allowEmpty }),
+  };
 }
 
 function sopsRef(file: string, keyPath: string | undefined, ctx: NormalizeContext): SopsRef {
-  return { fromSops: { file: rootRelative(path.resolve(ctx.dir, file), ctx.rootDir), ...(keyPath ? { path: keyPath } : {}) } };
+  return {
+    fromSops: {
+      file: rootRelative(path.resolve(ctx.dir, file), ctx.rootDir),
+      ...(keyPath ? { path: keyPath } : {}),
+    },
+  };
 }
 
 function normalizeDeletion(deletion: RawDeletion): DeletionSpec {

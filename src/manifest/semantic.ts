@@ -20,7 +20,10 @@ export interface SemanticError {
 /** The rules a JSON Schema cannot express: they span documents, the file system or the encoded value. */
 export async function semanticErrors(manifests: ValidManifest[], rootDir: string): Promise<SemanticError[]> {
   const perDocument = manifests.flatMap(({ document, spec }) =>
-    [...oversizedJson(spec), ...duplicateReplicaRegions(spec)].map((issue) => ({ document, error: document.error(issue) })),
+    [...oversizedJson(spec), ...duplicateReplicaRegions(spec)].map((issue) => ({
+      document,
+      error: document.error(issue),
+    })),
   );
   return [...duplicateNames(manifests), ...perDocument, ...(await missingSopsFiles(manifests, rootDir))];
 }
@@ -52,7 +55,10 @@ function duplicateNames(manifests: ValidManifest[]): SemanticError[] {
 function oversizedJson(spec: SecretSpec): Issue[] {
   if (spec.value.kind !== "json") return [];
   const fields = Object.entries(spec.value.fields);
-  const literalOnly = fields.map(([key, field]) => [key, field !== null && typeof field === "object" ? "" : field]);
+  const literalOnly = fields.map(([key, field]) => [
+    key,
+    field !== null && typeof field === "object" ? "" : field,
+  ]);
   const bytes = Buffer.byteLength(JSON.stringify(Object.fromEntries(literalOnly)));
   if (bytes <= MAX_SECRET_BYTES) return [];
   const allLiteral = fields.every(([, field]) => field === null || typeof field !== "object");

@@ -35,10 +35,7 @@ function compileValidator(): ValidateFunction {
 export function schemaIssues(data: unknown): Issue[] {
   const validate = manifestValidator();
   if (validate(data)) return [];
-  return explainable(validate.errors ?? []).map((error) => {
-    const issue = toIssue(error);
-    return typeof error.params.key === "string" ? { ...issue, at: "key" } : issue;
-  });
+  return explainable(validate.errors ?? []).map((error) => ({ ...toIssue(error), at: anchorOf(error) }));
 }
 
 /**
@@ -47,14 +44,27 @@ export function schemaIssues(data: unknown): Issue[] {
  */
 function explainable(errors: AjvError[]): AjvError[] {
   const oneOfs = errors.filter((e) => e.keyword === "oneOf");
-  const unknownFieldAt = new Set(errors.filter((e) => e.keyword === "additionalProperties").map((e) => e.instancePath));
+  // Value of the wrong type: whatever else is said about it follows from that.
+  const wrongTypeAt = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
+  const isBesideWrongType = (e: AjvError) => e.keyword !== "type" && wrongTypeAt.has(e.instancePath);
+  const unknownFieldAt = new Set(
+    errors.filter((e) => e.keyword === "additionalProperties").map((e) => e.instancePath),
+  );
   const isBranchOfOneOf = (e: AjvError) =>
-    oneOfs.some((o) => o !== e && o.instancePath === e.instancePath && e.schemaPath.startsWith(`${o.schemaPath}/`));
+    oneOfs.some(
+      (o) => o !== e && o.instancePath === e.instancePath && e.schemaPath.startsWith(`${o.schemaPath}/`),
+    );
   // An unknown field usually is the misspelt choice, so "needs exactly one of" would only add noise.
   const isNoChoiceBesideUnknownField = (e: AjvError) =>
     e.keyword === "oneOf" && e.params.passingSchemas === null && unknownFieldAt.has(e.instancePath);
   return attachPropertyNames(
-    errors.filter((e) => e.keyword !== "if" && !isBranchOfOneOf(e) && !isNoChoiceBesideUnknownField(e)),
+    errors.filter(
+      (e) =>
+        e.keyword !== "if" &&
+        !isBesideWrongType(e) &&
+        !isBranchOfOneOf(e) &&
+        !isNoChoiceBesideUnknownField(e),
+    ),
   );
 }
 
@@ -73,22 +83,35 @@ function attachPropertyNames(errors: AjvError[]): AjvError[] {
     for (let i = out.length - 1; i >= 0; i--) {
       const inner = out[i] as AjvError;
       if (inner.instancePath !== error.instancePath || inner.data !== key) break;
-      out[i] = { ...inner, instancePath: joinPointer(error.instancePath, key), params: { ...inner.params, key } };
+      out[i] = {
+        ...inner,
+        instancePath: joinPointer(error.instancePath, key),
+        params: { ...inner.params, key },
+      };
     }
   }
   return out;
 }
 
-function toIssue(error: AjvError): Issue {
+/**
+ * A problem with a mapping or a list is shown on its key (`tags:`), whose line a reader
+ * finds first; a problem with a scalar is shown on the value itself.
+ */
+function anchorOf(error: AjvError): Issue["at"] {
+  const isCollection = typeof error.data === "object" && error.data !== null;
+  return isCollection || typeof error.params.key === "string" ? "key" : "value";
+}
+
+function toIssue(error: AjvError): Omit<Issue, "at"> {
   const parent = (error.parentSchema ?? {}) as SchemaObject;
   const pointer = error.instancePath;
   const subject = subjectOf(pointer, error.params.key);
-  if (typeof parent.errorMessage === "string") return { pointer, at: "value", message: `${subject} ${parent.errorMessage}` };
+  if (typeof parent.errorMessage === "string")
+    return { pointer, message: `${subject} ${parent.errorMessage}` };
   switch (error.keyword) {
     case "required":
       return {
         pointer,
-        at: "key",
         message: `${subject} is missing the required field \`${error.params.missingProperty}\``,
       };
     case "additionalProperties":
@@ -98,40 +121,43 @@ function toIssue(error: AjvError): Issue {
     case "type":
       return wrongType(pointer, subject, error.params.type, error.data);
     case "const":
-      return { pointer, at: "value", message: `${subject} must be ${JSON.stringify(error.params.allowedValue)}` };
+      return { pointer, message: `${subject} must be ${JSON.stringify(error.params.allowedValue)}` };
     case "pattern":
       return {
         pointer,
-        at: "value",
         message: `${subject} ${typeof parent.patternErrorMessage === "string" ? parent.patternErrorMessage : "has an invalid format"}`,
       };
     default:
-      return { pointer, at: "value", message: `${subject} ${limitMessage(error, parent)}` };
+      return { pointer, message: `${subject} ${limitMessage(error, parent)}` };
   }
 }
 
 function subjectOf(pointer: string, key: unknown): string {
-  if (typeof key === "string") return `${displayPath(pointer.slice(0, pointer.lastIndexOf("/")))} key \`${key}\``;
+  if (typeof key === "string")
+    return `${displayPath(pointer.slice(0, pointer.lastIndexOf("/")))} key \`${key}\``;
   return pointer === "" ? "the manifest" : displayPath(pointer);
 }
 
-function unknownField(pointer: string, field: string, parent: SchemaObject): Issue {
+function unknownField(pointer: string, field: string, parent: SchemaObject): Omit<Issue, "at"> {
   const allowed = Object.keys((parent.properties ?? {}) as SchemaObject);
   const where = pointer === "" ? "at the top level" : `in ${displayPath(pointer)}`;
   const close = allowed.find((name) => editDistance(name.toLowerCase(), field.toLowerCase()) <= 2);
   return {
     pointer: joinPointer(pointer, field),
-    at: "key",
     message: `unknown field \`${field}\` ${where} (allowed: ${allowed.join(", ")})`,
     ...(close ? { hint: `did you mean \`${close}\`?` } : {}),
   };
 }
 
-function exactlyOne(pointer: string, subject: string, parent: SchemaObject, passing: unknown): Issue {
+function exactlyOne(
+  pointer: string,
+  subject: string,
+  parent: SchemaObject,
+  passing: unknown,
+): Omit<Issue, "at"> {
   const choices = (parent.oneOf as SchemaObject[]).map((branch) => (branch.required as string[])[0]);
   return {
     pointer,
-    at: "key",
     message: `${subject} must have exactly one of ${choices.join(", ")}`,
     hint: passing === null ? `add one of ${choices.join(", ")}` : "keep only one of them",
   };
@@ -147,12 +173,11 @@ const TYPE_WORDS: Record<string, string> = {
   null: "null",
 };
 
-function wrongType(pointer: string, subject: string, expected: unknown, data: unknown): Issue {
+function wrongType(pointer: string, subject: string, expected: unknown, data: unknown): Omit<Issue, "at"> {
   const words = [expected].flat().map((t) => TYPE_WORDS[String(t)] ?? String(t));
   const quoteHint = expected === "string" && (typeof data === "number" || typeof data === "boolean");
   return {
     pointer,
-    at: "value",
     message: `${subject} must be ${words.join(" or ")}, not ${describe(data)}`,
     ...(quoteHint ? { hint: `quote it to make it a string: "${String(data)}"` } : {}),
   };

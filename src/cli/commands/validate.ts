@@ -40,10 +40,13 @@ export const validateCommand: Command = {
       return EXIT.ok;
     }
     const format = values.format;
-    if (!isFormat(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${format}"`);
+    if (!isFormat(format))
+      throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${format}"`);
     if (positionals.length === 0) throw new UsageError("give at least one manifest file, folder or glob");
     const check = await checkManifests(positionals, { rootDir: io.cwd });
-    io.stdout(format === "json" ? `${JSON.stringify(jsonReport(check), null, 2)}\n` : textReport(check, format));
+    io.stdout(
+      format === "json" ? `${JSON.stringify(jsonReport(check), null, 2)}\n` : textReport(check, format),
+    );
     return check.errors.length === 0 ? EXIT.ok : EXIT.failed;
   },
 };
