@@ -1,4 +1,5 @@
 /** Public API for Pulumi programs: `import { SecretManifests } from "secret-manifests"`. */
-export * from "./pulumi";
-export type { SecretSpec, SecretValueSpec, ValueRef } from "./manifest/spec";
+
 export { UserError, UserErrors } from "./errors";
+export type { SecretSpec, SecretValueSpec, ValueRef } from "./manifest/spec";
+export * from "./pulumi";

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeFileSync } from "node:fs";
 // Runs one Pulumi operation (up, preview, refresh, destroy) on the real Pulumi engine
 // over a folder of manifests, with the SecretManifests component as an inline program.
 //
@@ -9,13 +10,12 @@
 //
 // Usage: pulumi-inline.mjs OP --work-dir DIR --stack NAME --backend DIR
 //          [--manifests PATH]... [--config key=value]... [--secret-config key=value]...
-//          [--result FILE] [--expect-no-changes] [--program FILE]
+//          [--result FILE] [--expect-no-changes] [--program FILE] [--log-verbosity N]
 // --program names a CommonJS module (relative to the work dir) exporting a Pulumi program
 // function; without it, the program is SecretManifests over the --manifests paths.
 // The work dir is the program directory: manifests and sops paths are relative to it, and
 // it must be able to resolve `secret-manifests` and `@pulumi/pulumi` (a node_modules link).
 import { createRequire } from "node:module";
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
@@ -33,6 +33,7 @@ const { values, positionals } = parseArgs({
     "expect-no-changes": { type: "boolean", default: false },
     parallel: { type: "string" },
     program: { type: "string" },
+    "log-verbosity": { type: "string" },
   },
 });
 const op = positionals[0];
@@ -70,25 +71,38 @@ async function main() {
   );
   const config = {};
   for (const pair of values.config) config[splitPair(pair)[0]] = { value: splitPair(pair)[1] };
-  for (const pair of values["secret-config"]) config[splitPair(pair)[0]] = { value: splitPair(pair)[1], secret: true };
+  for (const pair of values["secret-config"])
+    config[splitPair(pair)[0]] = { value: splitPair(pair)[1], secret: true };
   if (Object.keys(config).length > 0) await stack.setAllConfig(config);
 
   const opts = { onOutput: (s) => process.stdout.write(s), color: "never" };
   if (values.parallel) opts.parallel = Number(values.parallel);
   if (values["expect-no-changes"]) opts.expectNoChanges = true;
-  const run = { up: () => stack.up(opts), preview: () => stack.preview(opts), refresh: () => stack.refresh(opts), destroy: () => stack.destroy(opts) };
+  if (values["log-verbosity"])
+    Object.assign(opts, { logVerbosity: Number(values["log-verbosity"]), logToStdErr: true, logFlow: true });
+  const run = {
+    up: () => stack.up(opts),
+    preview: () => stack.preview(opts),
+    refresh: () => stack.refresh(opts),
+    destroy: () => stack.destroy(opts),
+  };
   const res = await run[op]();
   const summary = {
     op,
     changes: res.changeSummary ?? res.summary?.resourceChanges ?? {},
-    outputs: Object.fromEntries(Object.entries(res.outputs ?? {}).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])),
+    outputs: Object.fromEntries(
+      Object.entries(res.outputs ?? {}).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]),
+    ),
   };
   if (values.result) writeFileSync(values.result, JSON.stringify(summary));
 }
 
 main().catch((e) => {
   // The engine's own message is already on stdout/stderr; keep ours to one line.
-  const msg = String(e?.message ?? e).split("\n").find((l) => l.includes("error:")) ?? String(e?.message ?? e).split("\n")[0];
+  const msg =
+    String(e?.message ?? e)
+      .split("\n")
+      .find((l) => l.includes("error:")) ?? String(e?.message ?? e).split("\n")[0];
   console.error(`pulumi ${op} failed: ${msg.trim()}`);
   process.exit(1);
 });

@@ -11,7 +11,9 @@ try {
   process.exit(1);
 }
 // A file that failed to load counts as a failure even though it ran no test.
-const brokenFiles = report.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+const brokenFiles = report.testResults.filter(
+  (f) => f.status === "failed" && f.assertionResults.length === 0,
+).length;
 const failed = report.numFailedTests + brokenFiles;
 console.log(`${report.numPassedTests} passed, ${failed} failed`);
 process.exit(failed > 0 || report.numPassedTests === 0 ? 1 : 0);

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isUserError } from "../errors";
 import { loadManifests } from "../manifest";
 import type { SecretSpec } from "../manifest/spec";
-import { type ManagedSecretArgs, ManagedSecret, StackHmacKey } from "./resources";
+import { ManagedSecret, type ManagedSecretArgs, StackHmacKey } from "./resources";
 
 export interface SecretManifestsArgs {
   /** Files, folders (searched for *.yaml / *.yml) or globs, relative to the program directory. */
@@ -41,7 +41,8 @@ export class SecretManifests extends pulumi.ComponentResource<Loaded> {
     const a = args as SecretManifestsArgs;
     const specs = await loadAll(a.paths);
     const config = new pulumi.Config(CONFIG_NAMESPACE);
-    const hmacKey = a.hmacKey ?? config.getSecret("hmacKey") ?? new StackHmacKey("hmac-key", { parent: this }).key;
+    const hmacKey =
+      a.hmacKey ?? config.getSecret("hmacKey") ?? new StackHmacKey("hmac-key", { parent: this }).key;
     const shared = {
       region: a.region ?? config.get("region"),
       defaultTags: a.defaultTags ?? config.getObject<Record<string, string>>("defaultTags") ?? {},

@@ -1,14 +1,15 @@
 /**
- * What the serialized providers in provider.ts call. This module is loaded once per
- * provider process, so per-process state (config, clients, caches) lives here.
+ * The CRUD implementation behind the serialized providers in provider.ts, loaded once
+ * per provider process as `secret-manifests/crud`; so per-process state (settings,
+ * clients, caches) lives here.
  */
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { createSecretsManagerClient, SecretsManagerGateway } from "../aws";
 import { isUserError } from "../errors";
-import { digestValue, requestToken } from "../reconcile/digest";
 import { destroy, readSecret, reconcile } from "../reconcile";
+import { digestValue, requestToken } from "../reconcile/digest";
 import type { DesiredSecret } from "../reconcile/types";
 import { resolveValue } from "../sources";
 import type { ResolvedValue } from "../sources/value";
@@ -97,77 +98,92 @@ async function apply(inputs: ManagedSecretInputs): Promise<ManagedSecretOutputs>
   };
 }
 
-export const managedSecret = {
-  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    configured(readProviderSettings(req.config));
-  },
+export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  configured(readProviderSettings(req.config));
+}
 
-  async check(_olds: ManagedSecretInputs, news: ManagedSecretInputs): Promise<pulumi.dynamic.CheckResult> {
-    await settings;
-    if (news.hmacKey === UNKNOWN || !news.hmacKey) return { inputs: news };
-    try {
-      const value = await resolve(news);
-      return { inputs: { ...news, digest: digestValue(value, Buffer.from(news.hmacKey, "hex")) } };
-    } catch (e) {
-      if (!isUserError(e)) throw e;
-      return { inputs: news, failures: [{ property: "value", reason: e.format() }] };
-    }
-  },
+/** Resolves the references here, in the provider process, and adds the keyed digest. */
+export async function check(
+  _olds: ManagedSecretInputs,
+  news: ManagedSecretInputs,
+): Promise<pulumi.dynamic.CheckResult> {
+  await settings;
+  if (news.hmacKey === UNKNOWN || !news.hmacKey) return { inputs: news };
+  try {
+    const value = await resolve(news);
+    return { inputs: { ...news, digest: digestValue(value, Buffer.from(news.hmacKey, "hex")) } };
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    return { inputs: news, failures: [{ property: "value", reason: e.format() }] };
+  }
+}
 
-  async diff(
-    _id: string,
-    olds: ManagedSecretOutputs,
-    news: ManagedSecretInputs,
-  ): Promise<pulumi.dynamic.DiffResult> {
-    await settings;
-    const differs = (k: keyof ManagedSecretInputs) => !isDeepStrictEqual(olds[k], news[k]);
-    const replaces = REPLACE_ON_CHANGE.filter(differs);
-    const changes = replaces.length > 0 || UPDATE_ON_CHANGE.some(differs) || news.digest === undefined;
-    return { changes, replaces, deleteBeforeReplace: false };
-  },
+/** `olds` are the previous outputs, which carry the digests; see DESIGN "Dynamic provider rules". */
+export async function diff(
+  _id: string,
+  olds: ManagedSecretOutputs,
+  news: ManagedSecretInputs,
+): Promise<pulumi.dynamic.DiffResult> {
+  await settings;
+  const differs = (k: keyof ManagedSecretInputs) => !isDeepStrictEqual(olds[k], news[k]);
+  const replaces = REPLACE_ON_CHANGE.filter(differs);
+  const changes = replaces.length > 0 || UPDATE_ON_CHANGE.some(differs) || news.digest === undefined;
+  return { changes, replaces, deleteBeforeReplace: false };
+}
 
-  create: (inputs: ManagedSecretInputs): Promise<pulumi.dynamic.CreateResult> =>
-    guarded(async () => {
-      const outs = await apply(inputs);
-      return { id: outs.arn, outs };
-    }),
+export function create(inputs: ManagedSecretInputs): Promise<pulumi.dynamic.CreateResult> {
+  return guarded(async () => {
+    const outs = await apply(inputs);
+    return { id: outs.arn, outs };
+  });
+}
 
-  update: (_id: string, _olds: ManagedSecretOutputs, news: ManagedSecretInputs) =>
-    guarded(async () => ({ outs: await apply(news) })),
+export function update(
+  _id: string,
+  _olds: ManagedSecretOutputs,
+  news: ManagedSecretInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
+  return guarded(async () => ({ outs: await apply(news) }));
+}
 
-  delete: (_id: string, props: ManagedSecretOutputs) =>
-    guarded(async () => {
-      await destroy(await gatewayFor(props.region), props.name, props.deletion);
-    }),
+/** `delete` is a reserved word, hence the export alias. */
+function remove(_id: string, props: ManagedSecretOutputs): Promise<void> {
+  return guarded(async () => destroy(await gatewayFor(props.region), props.name, props.deletion));
+}
 
-  /** `pulumi refresh`: drift shows as a changed digest or metadata; a deleted secret leaves state. */
-  read: (id: string, props: ManagedSecretOutputs): Promise<pulumi.dynamic.ReadResult> =>
-    guarded(async () => {
-      const found = await readSecret(
-        await gatewayFor(props.region),
-        props.name,
-        Buffer.from(props.hmacKey, "hex"),
-        { versionId: props.versionId, digest: props.digest },
-      );
-      if (!found || found.observed.deletedDate) return {};
-      const { observed, current } = found;
-      const outs: ManagedSecretOutputs = {
-        ...props,
-        arn: observed.arn,
-        description: observed.description,
-        kmsKeyId: observed.kmsKeyId,
-        tags: observed.tags,
-        replicas: observed.replicas.map((r) => (r.kmsKeyId ? { region: r.region, kmsKeyId: r.kmsKeyId } : { region: r.region })),
-        versionId: current.versionId,
-        digest: current.digest,
-      };
-      return { id, props: outs };
-    }),
-};
+export { remove as delete };
 
-/** The auto-created per-stack HMAC key, used when `secret-manifests:hmacKey` is not set. */
-export const stackKey = {
-  async create(): Promise<pulumi.dynamic.CreateResult> {
-    return { id: "stack-hmac-key", outs: { key: randomBytes(32).toString("hex") } };
-  },
-};
+/** `pulumi refresh`: drift shows as a changed digest or metadata; a deleted secret leaves state. */
+export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dynamic.ReadResult> {
+  return guarded(async () => {
+    const found = await readSecret(
+      await gatewayFor(props.region),
+      props.name,
+      Buffer.from(props.hmacKey, "hex"),
+      {
+        versionId: props.versionId,
+        digest: props.digest,
+      },
+    );
+    if (!found || found.observed.deletedDate) return {};
+    const { observed, current } = found;
+    const outs: ManagedSecretOutputs = {
+      ...props,
+      arn: observed.arn,
+      description: observed.description,
+      kmsKeyId: observed.kmsKeyId,
+      tags: observed.tags,
+      replicas: observed.replicas.map(({ region, kmsKeyId }) =>
+        kmsKeyId ? { region, kmsKeyId } : { region },
+      ),
+      versionId: current.versionId,
+      digest: current.digest,
+    };
+    return { id, props: outs };
+  });
+}
+
+/** The auto-created per-stack HMAC key, for stacks without `secret-manifests:hmacKey`. */
+export async function createStackKey(): Promise<pulumi.dynamic.CreateResult> {
+  return { id: "stack-hmac-key", outs: { key: randomBytes(32).toString("hex") } };
+}

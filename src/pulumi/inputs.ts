@@ -3,8 +3,8 @@
  * boundary. References only: no secret value is ever part of either.
  */
 import type { DeletionSpec, ReplicaSpec, SecretValueSpec } from "../manifest/spec";
-import type { AppliedSecret } from "../reconcile/types";
 import type { ValueDigest } from "../reconcile/digest";
+import type { AppliedSecret } from "../reconcile/types";
 
 export interface ManagedSecretInputs {
   name: string;

@@ -1,28 +1,26 @@
 /**
  * The dynamic provider objects Pulumi serializes into every resource's state.
  *
- * Pulumi serializes these objects' methods by closure capture, so they must stay
- * tiny and stateless: each method `require()`s the real implementation at run time,
- * from the program's node_modules (the provider process runs with the program's
- * cwd). Capturing a local module or a client here would serialize it by value,
- * which breaks on native functions and bloats every resource's state.
- * See shared notes "Dynamic provider mechanics" and test/pulumi/provider-size.test.ts.
+ * Pulumi serializes these methods by closure capture, so they stay tiny and stateless:
+ * each one `require()`s the real implementation at run time, resolved from the program's
+ * node_modules (the provider process runs in the program directory). Capturing a local
+ * module or a client here would serialize it by value, which breaks on native functions
+ * and bloats every resource's state. The module name is a literal in each method, not a
+ * shared constant, because every captured variable costs bytes in every resource's state
+ * (test/pulumi/provider-size.test.ts keeps the total under 2 KB).
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-/** Resolved from the program's cwd inside the provider process; see package.json "exports". */
-const IMPLEMENTATION = "secret-manifests/provider";
-
 export const managedSecretProvider: pulumi.dynamic.ResourceProvider = {
-  configure: (req) => require(IMPLEMENTATION).managedSecret.configure(req),
-  check: (olds, news) => require(IMPLEMENTATION).managedSecret.check(olds, news),
-  diff: (id, olds, news) => require(IMPLEMENTATION).managedSecret.diff(id, olds, news),
-  create: (inputs) => require(IMPLEMENTATION).managedSecret.create(inputs),
-  read: (id, props) => require(IMPLEMENTATION).managedSecret.read(id, props),
-  update: (id, olds, news) => require(IMPLEMENTATION).managedSecret.update(id, olds, news),
-  delete: (id, props) => require(IMPLEMENTATION).managedSecret.delete(id, props),
+  configure: (r) => require("secret-manifests/crud").configure(r),
+  check: (o, n) => require("secret-manifests/crud").check(o, n),
+  diff: (i, o, n) => require("secret-manifests/crud").diff(i, o, n),
+  create: (n) => require("secret-manifests/crud").create(n),
+  read: (i, p) => require("secret-manifests/crud").read(i, p),
+  update: (i, o, n) => require("secret-manifests/crud").update(i, o, n),
+  delete: (i, p) => require("secret-manifests/crud").delete(i, p),
 };
 
 export const stackKeyProvider: pulumi.dynamic.ResourceProvider = {
-  create: (inputs) => require(IMPLEMENTATION).stackKey.create(inputs),
+  create: () => require("secret-manifests/crud").createStackKey(),
 };

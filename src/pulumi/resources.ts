@@ -1,7 +1,7 @@
 /** The two dynamic resources: one secret per manifest document, and the stack's HMAC key. */
 import * as pulumi from "@pulumi/pulumi";
-import type { AppliedSecret } from "../reconcile/types";
 import type { ValueDigest } from "../reconcile/digest";
+import type { AppliedSecret } from "../reconcile/types";
 import type { ManagedSecretInputs } from "./inputs";
 import { managedSecretProvider, stackKeyProvider } from "./provider";
 
@@ -37,6 +37,13 @@ export class StackHmacKey extends pulumi.dynamic.Resource {
   declare readonly key: pulumi.Output<string>;
 
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
-    super(stackKeyProvider, name, { key: undefined }, { ...opts, additionalSecretOutputs: ["key"] }, MODULE, "StackHmacKey");
+    super(
+      stackKeyProvider,
+      name,
+      { key: undefined },
+      { ...opts, additionalSecretOutputs: ["key"] },
+      MODULE,
+      "StackHmacKey",
+    );
   }
 }

@@ -55,7 +55,9 @@ describe("real Pulumi engine smoke", () => {
 
     const down = await pulumiOp(project, "destroy", { program: "program.cjs", env });
     expect(down.code, down.stdout + down.stderr).toBe(0);
-    await expect(client.send(new GetSecretValueCommand({ SecretId: name }))).rejects.toThrow(/can't find|not found/i);
+    await expect(client.send(new GetSecretValueCommand({ SecretId: name }))).rejects.toThrow(
+      /can't find|not found/i,
+    );
     const after = JSON.parse(await exportState(project));
     expect(after.deployment.resources ?? []).toHaveLength(0);
   });

@@ -32,7 +32,8 @@ export function createProject(files: Record<string, string | Buffer> = {}, stack
   const dir = mkdtempSync(path.join(tmpdir(), "sm-pulumi-"));
   symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "program", private: true }));
-  for (const [rel, content] of Object.entries(files)) writeProjectFile({ dir } as PulumiProject, rel, content);
+  for (const [rel, content] of Object.entries(files))
+    writeProjectFile({ dir } as PulumiProject, rel, content);
   const backend = path.join(dir, ".state");
   const home = path.join(dir, ".pulumi-home");
   mkdirSync(backend);
@@ -55,7 +56,11 @@ export function writeProjectFile(project: Pick<PulumiProject, "dir">, rel: strin
   writeFileSync(file, content);
 }
 
-export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -78,6 +83,8 @@ export interface OpOptions {
   env?: NodeJS.ProcessEnv;
   program?: string;
   expectNoChanges?: boolean;
+  /** Engine log verbosity (-v), logged to stderr with --logflow. */
+  logVerbosity?: number;
 }
 
 /** Runs `pulumi up|preview|refresh|destroy` on the real engine. Never throws on a failed run. */
@@ -87,20 +94,37 @@ export async function pulumiOp(
   opts: OpOptions = {},
 ): Promise<RunResult> {
   const resultFile = path.join(project.dir, `.result-${op}-${Date.now()}.json`);
-  const args = [DRIVER, op, "--work-dir", project.dir, "--stack", project.stack, "--backend", project.backend];
+  const args = [
+    DRIVER,
+    op,
+    "--work-dir",
+    project.dir,
+    "--stack",
+    project.stack,
+    "--backend",
+    project.backend,
+  ];
   args.push("--result", resultFile);
   for (const m of opts.manifests ?? []) args.push("--manifests", m);
   for (const [k, v] of Object.entries(opts.config ?? {})) args.push("--config", `${k}=${v}`);
   for (const [k, v] of Object.entries(opts.secretConfig ?? {})) args.push("--secret-config", `${k}=${v}`);
   if (opts.program) args.push("--program", opts.program);
   if (opts.expectNoChanges) args.push("--expect-no-changes");
-  const res = await run(process.execPath, args, { cwd: project.dir, env: { ...process.env, ...project.env, ...opts.env } });
+  if (opts.logVerbosity) args.push("--log-verbosity", String(opts.logVerbosity));
+  const res = await run(process.execPath, args, {
+    cwd: project.dir,
+    env: { ...process.env, ...project.env, ...opts.env },
+  });
   if (res.code === 0) res.summary = JSON.parse(readFileSync(resultFile, "utf8"));
   return res;
 }
 
 /** Runs the pulumi CLI itself (stack export, cancel, ...) in the project's context. */
-export function pulumiCli(project: PulumiProject, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+export function pulumiCli(
+  project: PulumiProject,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunResult> {
   return run("pulumi", [...args, "--stack", project.stack, "--non-interactive"], {
     cwd: project.dir,
     env: { ...process.env, ...project.env, ...env },
