@@ -2,7 +2,7 @@
  * sops' value cipher: `ENC[AES256_GCM,data:<b64>,iv:<b64>,tag:<b64>,type:<t>]`, AES-256-GCM
  * with the 32-byte data key, a 32-byte IV and the value's tree path as additional data.
  */
-import { createDecipheriv } from "node:crypto";
+import { createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 
 export type EncryptedType = "str" | "int" | "float" | "bool" | "bytes" | "time" | "comment";
 
@@ -42,7 +42,12 @@ export function additionalData(path: readonly string[]): string {
   return `${path.join(":")}:`;
 }
 
-export function decryptValue(encrypted: string, dataKey: Uint8Array, aad: string): DecryptedPlaintext {
+/** Wrap the data key once per file: building a KeyObject from raw bytes on every value is the bulk of the cost. */
+export function cipherKey(dataKey: Uint8Array): KeyObject {
+  return createSecretKey(dataKey);
+}
+
+export function decryptValue(encrypted: string, dataKey: KeyObject, aad: string): DecryptedPlaintext {
   const parts = ENC_PATTERN.exec(encrypted);
   if (!parts) throw new CipherError("malformed");
   const [, data = "", iv = "", tag = "", type = ""] = parts;

@@ -5,6 +5,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import { cipherKey } from "./cipher.js";
 import { decryptWithSopsBinary, SopsBinaryFailed, SopsBinaryMissing } from "./fallback.js";
 import { BINARY_DATA_KEY } from "./formats/binary.js";
 import { FormatError, formatOf, parseSopsFile, type SopsFormat } from "./formats/index.js";
@@ -86,7 +87,7 @@ async function decryptNatively(
   env: NodeJS.ProcessEnv,
 ): Promise<DecryptedFile> {
   const shouldBeEncrypted = encryptionRule(metadata.rules);
-  const dataKey = await getDataKey(metadata, env);
+  const dataKey = cipherKey(await getDataKey(metadata, env));
   const mac = createMacHash(metadata.macOnlyEncrypted);
   const plain = decryptBranches(branches, {
     dataKey,

@@ -2,7 +2,7 @@
  * sops' MAC: SHA-512 over every hashed leaf's plaintext in file order, uppercase hex, stored
  * encrypted with the data key and AAD = lastmodified in RFC3339 (`sops.go`, `decrypt.go`).
  */
-import { createHash, type Hash } from "node:crypto";
+import { createHash, type Hash, type KeyObject } from "node:crypto";
 import { CipherError, decryptValue } from "./cipher.js";
 
 /** sha256("sops"): the seed that makes a mac_only_encrypted MAC differ from a full one. */
@@ -26,12 +26,7 @@ export class MacError extends Error {
   }
 }
 
-export function verifyMac(
-  computed: Hash,
-  storedMac: string,
-  dataKey: Uint8Array,
-  lastModified: string,
-): void {
+export function verifyMac(computed: Hash, storedMac: string, dataKey: KeyObject, lastModified: string): void {
   if (storedMac === "") throw new MacError("missing");
   let stored: string;
   try {

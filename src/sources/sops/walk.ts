@@ -3,7 +3,7 @@
  * the MAC with each leaf's plaintext in file order (`sops.go` `Tree.Decrypt`). Array elements
  * share their parent's path (sops puts no index in the AAD); nulls and comments are skipped.
  */
-import type { Hash } from "node:crypto";
+import type { Hash, KeyObject } from "node:crypto";
 import { additionalData, CipherError, decryptValue, isEncryptedValue } from "./cipher.js";
 import type { EncryptionRule } from "./rules.js";
 import type { Branch, ScalarNode, TreeNode } from "./tree.js";
@@ -22,7 +22,7 @@ export class LeafError extends Error {
 }
 
 export interface WalkContext {
-  dataKey: Uint8Array;
+  dataKey: KeyObject;
   shouldBeEncrypted: EncryptionRule;
   macOnlyEncrypted: boolean;
   mac: Hash;
@@ -55,7 +55,7 @@ function leaf(node: ScalarNode, path: string[], ctx: WalkContext): ScalarNode {
   return plain;
 }
 
-function decryptLeaf(node: ScalarNode, path: string[], dataKey: Uint8Array): ScalarNode {
+function decryptLeaf(node: ScalarNode, path: string[], dataKey: KeyObject): ScalarNode {
   // sops never encrypts an empty string.
   if (node.type === "str" && node.text === "") return node;
   if (node.type !== "str" || !isEncryptedValue(node.text)) throw new LeafError("not-encrypted", path);
