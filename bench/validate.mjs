@@ -5,7 +5,7 @@
 // Run: scripts/with-tools npm run build && scripts/with-tools node bench/validate.mjs [N]
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 
@@ -64,7 +64,10 @@ ${tail}`;
 
 async function generate(dir) {
   await mkdir(path.join(dir, "secrets"));
-  await writeFile(path.join(dir, "secrets", "bench.enc.yaml"), "db:\n  password: ENC[AES256_GCM,data:placeholder]\nsops:\n  version: 3.13.2\n");
+  await writeFile(
+    path.join(dir, "secrets", "bench.enc.yaml"),
+    "db:\n  password: ENC[AES256_GCM,data:placeholder]\nsops:\n  version: 3.13.2\n",
+  );
   await writeFile(path.join(dir, "secrets", "bench.enc.bin"), "placeholder");
   for (let i = 0; i < N; i += 500) {
     const batch = [];
@@ -115,7 +118,7 @@ try {
     runs.full.push(await time(full, dir));
   }
   const [f, l] = [median(runs.floor), median(runs.full)];
-  const machine = `${cpus()[0]?.model.trim()}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`;
+  const machine = `${cpus()[0]?.model.trim()}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the end (other jobs share the machine)`;
   const row = (name, ms, all) =>
     `| ${name} | ${ms.toFixed(0)} ms | ${Math.round((N / ms) * 1000).toLocaleString("en-US")} | ${(ms / f).toFixed(2)}x | ${all.map((x) => x.toFixed(0)).join(", ")} |`;
   const report = [
@@ -142,6 +145,8 @@ async function record(report) {
   const current = await readFile(file, "utf8").catch(() => "# Benchmark results\n");
   const section = `## Manifest validation\n\n${report}\n`;
   const pattern = /## Manifest validation\n[\s\S]*?(?=\n## |$)/;
-  const next = pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}`;
+  const next = pattern.test(current)
+    ? current.replace(pattern, section)
+    : `${current.trimEnd()}\n\n${section}`;
   await writeFile(file, next);
 }

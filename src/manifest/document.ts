@@ -1,4 +1,4 @@
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node } from "yaml";
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
 import { UserError } from "../errors";
 
 /** A problem in one document, found before its position is known. */
@@ -47,13 +47,22 @@ export class SourceFile {
   }
 }
 
-/** One non-empty YAML document of a manifest file, with its plain data and its syntax tree for positions. */
+/**
+ * One YAML document of a manifest file. Its syntax tree gives positions for errors; when the
+ * document was checked in another thread, the tree is re-parsed here only if an error needs it.
+ */
 export class ManifestDocument {
   constructor(
     readonly source: SourceFile,
-    readonly node: Document.Parsed,
-    readonly data: unknown,
+    /** Position of the document in the file's YAML stream, counting empty documents. */
+    readonly index: number,
+    private tree?: Document.Parsed,
   ) {}
+
+  get node(): Document.Parsed {
+    this.tree ??= parseAllDocuments(this.source.text, { prettyErrors: false })[this.index] as Document.Parsed;
+    return this.tree;
+  }
 
   /** 1-based line where the document's content starts. */
   get line(): number {

@@ -5,13 +5,11 @@
  */
 import * as path from "node:path";
 import { type UserError, UserErrors } from "../errors";
-import { expandPaths, readSourceFiles } from "./load";
-import { normalizeManifest } from "./normalize";
-import { parseManifestFile } from "./parse";
-import type { RawManifest } from "./raw";
-import { semanticErrors, type ValidManifest } from "./semantic";
+import { toUserError, validManifests } from "./check-file";
+import { expandPaths } from "./load";
+import { checkFilesInParallel } from "./parallel";
+import { semanticErrors } from "./semantic";
 import type { SecretSpec } from "./spec";
-import { schemaIssues } from "./validate";
 
 export { API_VERSION, SCHEMA_PATH } from "./schema";
 export type * from "./spec";
@@ -36,35 +34,21 @@ export interface ManifestCheck {
 export async function checkManifests(paths: string[], opts: LoadOptions = {}): Promise<ManifestCheck> {
   const rootDir = path.resolve(opts.rootDir ?? process.cwd());
   const expanded = await expandPaths(paths, rootDir);
-  const read = await readSourceFiles(expanded.files, rootDir);
-  const errors = [...expanded.errors, ...read.errors];
-  const valid: ValidManifest[] = [];
-  let files = 0;
-  let documents = 0;
-  for (const source of read.sources) {
-    const parsed = parseManifestFile(source);
-    if (parsed.isSopsFile) continue;
-    files++;
-    documents += parsed.documents.length;
-    errors.push(...parsed.errors);
-    for (const document of parsed.documents) {
-      const issues = schemaIssues(document.data);
-      if (issues.length > 0) {
-        errors.push(...issues.map((issue) => document.error(issue)));
-        continue;
-      }
-      const context = { file: source.file, dir: path.dirname(source.absPath), rootDir, line: document.line };
-      valid.push({ document, spec: normalizeManifest(document.data as RawManifest, context) });
-    }
-  }
+  const checked = await checkFilesInParallel(expanded.files, rootDir);
+  const manifestFiles = checked.checks.filter((c) => !c.isSopsFile);
+  const errors = [
+    ...expanded.errors,
+    ...[...checked.errors, ...manifestFiles.flatMap((c) => c.errors)].map(toUserError),
+  ];
+  const valid = manifestFiles.flatMap(validManifests);
   const semantic = await semanticErrors(valid, rootDir);
   errors.push(...semantic.map((s) => s.error));
   const invalid = new Set(semantic.map((s) => s.document));
   return {
     specs: valid.filter((m) => !invalid.has(m.document)).map((m) => m.spec),
     errors: errors.sort(byLocation),
-    files,
-    documents,
+    files: manifestFiles.length,
+    documents: manifestFiles.reduce((sum, c) => sum + c.documents, 0),
   };
 }
 

@@ -3,7 +3,7 @@ import type { UserError } from "../errors";
 import { ManifestDocument, type SourceFile } from "./document";
 
 export interface ParsedFile {
-  documents: ManifestDocument[];
+  documents: { document: ManifestDocument; data: unknown }[];
   errors: UserError[];
   /** The file is a sops-encrypted YAML file that sits among the manifests, not a manifest. */
   isSopsFile: boolean;
@@ -17,9 +17,9 @@ export function parseManifestFile(source: SourceFile): ParsedFile {
   // prettyErrors would compute line positions and code frames for every document up front;
   // positions are computed lazily, only for the documents that have an error.
   const parsed = parseAllDocuments(source.text, { prettyErrors: false });
-  const documents: ManifestDocument[] = [];
+  const documents: ParsedFile["documents"] = [];
   const errors: UserError[] = [];
-  for (const node of parsed) {
+  for (const [index, node] of parsed.entries()) {
     if (node.errors.length > 0) {
       for (const e of node.errors) errors.push(source.errorAt(e.pos[0], `YAML syntax error: ${e.message}`));
       continue;
@@ -28,7 +28,7 @@ export function parseManifestFile(source: SourceFile): ParsedFile {
     try {
       const data = node.toJS();
       // `---` alone, or a document of only comments, holds null: nothing to validate.
-      if (data !== null) documents.push(new ManifestDocument(source, node, data));
+      if (data !== null) documents.push({ document: new ManifestDocument(source, index, node), data });
     } catch (e) {
       // toJS refuses alias bombs ("Excessive alias count") and similar abuse.
       errors.push(source.errorAt(node.contents.range[0], `YAML error: ${(e as Error).message}`));

@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main";
@@ -7,8 +10,8 @@ import { buildCli, captureIO, REPO_ROOT, removeBuild } from "./support";
 const run = promisify(execFile);
 
 /** Runs the compiled bin; resolves with the exit code instead of rejecting on non-zero. */
-async function spawnCli(bin: string, args: string[]) {
-  return run(process.execPath, [bin, ...args], { cwd: REPO_ROOT }).then(
+async function spawnCli(bin: string, args: string[], cwd = REPO_ROOT) {
+  return run(process.execPath, [bin, ...args], { cwd }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({
       code: e.code,
@@ -55,6 +58,32 @@ describe("the compiled secret-manifests bin", () => {
       "::error file=test/manifest/bad/tag-value-number.yaml,line=10,col=18,title=secret-manifests::" +
         'metadata.tags.cost-center must be a string, not the number 1234 (at /metadata/tags/cost-center)%0Ahint: quote it to make it a string: "1234"',
     );
+  });
+
+  it("splits large sets across worker threads with the same errors and positions", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "manifests-many-"));
+    try {
+      const manifest = (name: string) =>
+        `apiVersion: secret-manifests/v1\nkind: Secret\nmetadata:\n  name: ${name}\nspec:\n  value:\n    string: { fromEnv: V }\n`;
+      const names = Array.from({ length: 1200 }, (_, i) => `many/secret${i}`);
+      names[1100] = "many/secret7"; // duplicate of a file checked by another thread
+      await Promise.all(
+        names.map((name, i) =>
+          writeFile(path.join(dir, `m${String(i).padStart(4, "0")}.yaml`), manifest(name)),
+        ),
+      );
+      await writeFile(path.join(dir, "m0999.yaml"), `${manifest("many/secret999")}  adopt: 1\n`);
+      const result = await spawnCli(bin, ["validate", "."], dir);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe(
+        "m0999.yaml:8:10: spec.adopt must be true or false, not the number 1 (at /spec/adopt)\n" +
+          "m1100.yaml:4:9: duplicate secret name `many/secret7`: also declared at m0007.yaml:1 (at /metadata/name)\n" +
+          "  hint: each secret may be declared by one manifest only; rename or remove one of them\n" +
+          "1200 files, 1200 manifests, 1198 secrets, 2 errors\n",
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 2 on a usage error", async () => {

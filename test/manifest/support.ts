@@ -38,7 +38,11 @@ export function buildCli(): string {
       outDir: path.join(out, "dist"),
       declaration: false,
     },
-    files: [path.join(REPO_ROOT, "src", "cli", "main.ts")],
+    // The worker thread entry is loaded by path, not imported, so it is listed too.
+    files: [
+      path.join(REPO_ROOT, "src", "cli", "main.ts"),
+      path.join(REPO_ROOT, "src", "manifest", "worker.ts"),
+    ],
     include: [],
   };
   writeFileSync(path.join(out, "tsconfig.json"), JSON.stringify(tsconfig));

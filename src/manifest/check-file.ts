@@ -1,0 +1,74 @@
+import * as path from "node:path";
+import { UserError } from "../errors";
+import { ManifestDocument, SourceFile } from "./document";
+import { readSourceFiles } from "./load";
+import { normalizeManifest } from "./normalize";
+import { parseManifestFile } from "./parse";
+import type { RawManifest } from "./raw";
+import type { SecretSpec } from "./spec";
+import { schemaIssues } from "./validate";
+
+/** A UserError as plain data, so that it can cross a worker thread boundary. */
+type ErrorData = Pick<UserError, "message" | "location" | "hint">;
+
+/** What checking one file on its own found: plain data, the same from a worker or in-process. */
+export interface FileCheck {
+  file: string;
+  absPath: string;
+  text: string;
+  isSopsFile: boolean;
+  documents: number;
+  valid: { index: number; spec: SecretSpec }[];
+  errors: ErrorData[];
+}
+
+/** Reads and checks files one by one: syntax, schema, normalization. Cross-file checks come later. */
+export async function checkFiles(
+  files: string[],
+  rootDir: string,
+): Promise<{ checks: FileCheck[]; errors: ErrorData[] }> {
+  const read = await readSourceFiles(files, rootDir);
+  return {
+    checks: read.sources.map((source) => checkSource(source, rootDir)),
+    errors: read.errors.map(toData),
+  };
+}
+
+function checkSource(source: SourceFile, rootDir: string): FileCheck {
+  const parsed = parseManifestFile(source);
+  const errors: UserError[] = [...parsed.errors];
+  const valid: FileCheck["valid"] = [];
+  for (const { document, data } of parsed.documents) {
+    const issues = schemaIssues(data);
+    if (issues.length > 0) {
+      errors.push(...issues.map((issue) => document.error(issue)));
+      continue;
+    }
+    const context = { file: source.file, dir: path.dirname(source.absPath), rootDir, line: document.line };
+    valid.push({ index: document.index, spec: normalizeManifest(data as RawManifest, context) });
+  }
+  const { file, absPath, text } = source;
+  return {
+    file,
+    absPath,
+    text,
+    isSopsFile: parsed.isSopsFile,
+    documents: parsed.documents.length,
+    valid,
+    errors: errors.map(toData),
+  };
+}
+
+function toData(error: UserError): ErrorData {
+  return { message: error.message, location: error.location, hint: error.hint };
+}
+
+export function toUserError(data: ErrorData): UserError {
+  return new UserError(data.message, data.location, data.hint);
+}
+
+/** The valid documents of a checked file, bound to its text for positions of later errors. */
+export function validManifests(check: FileCheck): { document: ManifestDocument; spec: SecretSpec }[] {
+  const source = new SourceFile(check.file, check.absPath, check.text);
+  return check.valid.map(({ index, spec }) => ({ document: new ManifestDocument(source, index), spec }));
+}
