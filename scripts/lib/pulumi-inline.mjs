@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 //
 // Usage: pulumi-inline.mjs OP --work-dir DIR --stack NAME --backend DIR
 //          [--manifests PATH]... [--config key=value]... [--secret-config key=value]...
-//          [--result FILE] [--expect-no-changes] [--program FILE] [--log-verbosity N]
+//          [--result FILE] [--expect-no-changes] [--program FILE] [--log-verbosity N] [--diff]
 // --program names a CommonJS module (relative to the work dir) exporting a Pulumi program
 // function; without it, the program is SecretManifests over the --manifests paths.
 // The work dir is the program directory: manifests and sops paths are relative to it, and
@@ -34,6 +34,7 @@ const { values, positionals } = parseArgs({
     parallel: { type: "string" },
     program: { type: "string" },
     "log-verbosity": { type: "string" },
+    diff: { type: "boolean", default: false },
   },
 });
 const op = positionals[0];
@@ -78,6 +79,7 @@ async function main() {
   const opts = { onOutput: (s) => process.stdout.write(s), color: "never" };
   if (values.parallel) opts.parallel = Number(values.parallel);
   if (values["expect-no-changes"]) opts.expectNoChanges = true;
+  if (values.diff) opts.diff = true;
   if (values["log-verbosity"])
     Object.assign(opts, { logVerbosity: Number(values["log-verbosity"]), logToStdErr: true, logFlow: true });
   const run = {

@@ -1,16 +1,17 @@
 /**
- * The CRUD implementation behind the serialized providers in provider.ts, loaded once
- * per provider process as `secret-manifests/crud`; so per-process state (settings,
- * clients, caches) lives here.
+ * The ManagedSecret dynamic provider: its exports are the provider object (see
+ * provider.ts), loaded once per provider process as `secret-manifests/crud`, so
+ * per-process state (settings, clients, caches) lives here.
  */
-import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { createSecretsManagerClient, SecretsManagerGateway } from "../aws";
-import { isUserError } from "../errors";
+import { isUserError, UserError } from "../errors";
+import type { ReplicaSpec } from "../manifest/spec";
 import { destroy, readSecret, reconcile } from "../reconcile";
 import { digestValue, requestToken } from "../reconcile/digest";
-import type { DesiredSecret } from "../reconcile/types";
+import { sameKmsKey } from "../reconcile/kms";
+import type { DesiredSecret, ObservedSecret } from "../reconcile/types";
 import { resolveValue } from "../sources";
 import type { ResolvedValue } from "../sources/value";
 import {
@@ -68,34 +69,43 @@ async function desiredState(inputs: ManagedSecretInputs): Promise<DesiredSecret>
 
 /**
  * The dynamic-provider host prints `${e}: ${e.stack}` for some methods; a user error
- * must read as one message, so it leaves here without a stack.
+ * must read as one message naming the manifest, so it leaves here without a stack.
  */
-function withoutStack(e: unknown): unknown {
+function asProviderError(e: unknown, source?: ManagedSecretInputs["source"]): unknown {
   if (!isUserError(e)) return e;
-  const plain = new Error(e.format());
+  const located = e.location || !source ? e : new UserError(e.message, source, e.hint);
+  const plain = new Error(located.format());
   plain.stack = "";
   return plain;
 }
 
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
+async function guarded<T>(
+  source: ManagedSecretInputs["source"] | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
   try {
     await settings;
     return await work();
   } catch (e) {
-    throw withoutStack(e);
+    throw asProviderError(e, source);
   }
+}
+
+/** The gRPC Struct encoder rejects `undefined`; absent optional fields must be left out. */
+function definedOnly<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 async function apply(inputs: ManagedSecretInputs): Promise<ManagedSecretOutputs> {
   const desired = await desiredState(inputs);
   const applied = await reconcile(await gatewayFor(inputs.region), desired, inputs.owner);
-  return {
+  return definedOnly({
     ...inputs,
     digest: desired.digest,
     arn: applied.arn,
     versionId: applied.versionId,
     replicationStatus: applied.replicationStatus,
-  };
+  });
 }
 
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
@@ -132,7 +142,7 @@ export async function diff(
 }
 
 export function create(inputs: ManagedSecretInputs): Promise<pulumi.dynamic.CreateResult> {
-  return guarded(async () => {
+  return guarded(inputs.source, async () => {
     const outs = await apply(inputs);
     return { id: outs.arn, outs };
   });
@@ -143,27 +153,39 @@ export function update(
   _olds: ManagedSecretOutputs,
   news: ManagedSecretInputs,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  return guarded(async () => ({ outs: await apply(news) }));
+  return guarded(news.source, async () => ({ outs: await apply(news) }));
 }
 
 /** `delete` is a reserved word, hence the export alias. */
 function remove(_id: string, props: ManagedSecretOutputs): Promise<void> {
-  return guarded(async () => destroy(await gatewayFor(props.region), props.name, props.deletion));
+  return guarded(props.source, async () =>
+    destroy(await gatewayFor(props.region), props.name, props.deletion),
+  );
 }
 
 export { remove as delete };
 
+/**
+ * AWS reports keys in its own spelling (an ARN, or the managed key when none was given);
+ * an equivalent key keeps the manifest's spelling, so refresh shows only real drift.
+ */
+function replicaAsRecorded(
+  observed: ObservedSecret["replicas"][number],
+  recorded: ReplicaSpec[],
+): ReplicaSpec {
+  const mine = recorded.find((r) => r.region === observed.region);
+  const kmsKeyId = sameKmsKey(observed.kmsKeyId, mine?.kmsKeyId) ? mine?.kmsKeyId : observed.kmsKeyId;
+  return kmsKeyId ? { region: observed.region, kmsKeyId } : { region: observed.region };
+}
+
 /** `pulumi refresh`: drift shows as a changed digest or metadata; a deleted secret leaves state. */
 export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dynamic.ReadResult> {
-  return guarded(async () => {
+  return guarded(props.source, async () => {
     const found = await readSecret(
       await gatewayFor(props.region),
       props.name,
       Buffer.from(props.hmacKey, "hex"),
-      {
-        versionId: props.versionId,
-        digest: props.digest,
-      },
+      { versionId: props.versionId, digest: props.digest, hasReplicas: props.replicas.length > 0 },
     );
     if (!found || found.observed.deletedDate) return {};
     const { observed, current } = found;
@@ -171,19 +193,12 @@ export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dy
       ...props,
       arn: observed.arn,
       description: observed.description,
-      kmsKeyId: observed.kmsKeyId,
+      kmsKeyId: sameKmsKey(observed.kmsKeyId, props.kmsKeyId) ? props.kmsKeyId : observed.kmsKeyId,
       tags: observed.tags,
-      replicas: observed.replicas.map(({ region, kmsKeyId }) =>
-        kmsKeyId ? { region, kmsKeyId } : { region },
-      ),
+      replicas: observed.replicas.map((r) => replicaAsRecorded(r, props.replicas)),
       versionId: current.versionId,
       digest: current.digest,
     };
-    return { id, props: outs };
+    return { id, props: definedOnly(outs) };
   });
-}
-
-/** The auto-created per-stack HMAC key, for stacks without `secret-manifests:hmacKey`. */
-export async function createStackKey(): Promise<pulumi.dynamic.CreateResult> {
-  return { id: "stack-hmac-key", outs: { key: randomBytes(32).toString("hex") } };
 }

@@ -22,7 +22,7 @@ export class ManagedSecret extends pulumi.dynamic.Resource {
   constructor(name: string, args: ManagedSecretArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { arn: undefined, versionId: undefined, replicationStatus: undefined, digest: undefined };
     super(
-      managedSecretProvider,
+      managedSecretProvider(),
       name,
       { ...outputs, ...args },
       { ...opts, additionalSecretOutputs: ["hmacKey", ...(opts?.additionalSecretOutputs ?? [])] },
@@ -38,7 +38,7 @@ export class StackHmacKey extends pulumi.dynamic.Resource {
 
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
     super(
-      stackKeyProvider,
+      stackKeyProvider(),
       name,
       { key: undefined },
       { ...opts, additionalSecretOutputs: ["key"] },

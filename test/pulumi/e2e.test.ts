@@ -146,10 +146,11 @@ describe("pulumi end to end", () => {
   });
 
   it("changing one env value updates exactly that secret, and preview names the key but not the value", async () => {
-    const preview = await op("preview", { env: { E2E_DB_HOST: "db2.internal" } });
+    const preview = await op("preview", { diff: true, env: { E2E_DB_HOST: "db2.internal" } });
     expect(preview.code, preview.stdout + preview.stderr).toBe(0);
     expect(preview.summary?.changes.update).toBe(1);
-    expect(preview.stdout).toMatch(/host/);
+    expect(preview.stdout).toMatch(/~ host\s*: "[0-9a-f]+" => "[0-9a-f]+"/);
+    expect(preview.stdout).not.toMatch(/~ (username|password)\s*:/);
     expect(preview.stdout).not.toContain("db2.internal");
     proxy.resetCounts();
     const up = await op("up", { env: { E2E_DB_HOST: "db2.internal" } });
@@ -173,9 +174,9 @@ describe("pulumi end to end", () => {
 
   it("refresh shows a value edited behind Pulumi's back, and up restores it", async () => {
     await sm().send(new PutSecretValueCommand({ SecretId: names.token, SecretString: "edited-in-console" }));
-    const refresh = await op("refresh");
+    const refresh = await op("refresh", { diff: true });
     expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
-    expect(refresh.summary?.changes.update).toBe(1);
+    expect(refresh.summary?.changes.update, refresh.stdout).toBe(1);
     expect(refresh.stdout).not.toContain("edited-in-console");
     const up = await op("up");
     expect(up.code, up.stdout + up.stderr).toBe(0);

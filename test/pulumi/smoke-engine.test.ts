@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
-import { createProject, exportState, pulumiCli, pulumiOp } from "../support/pulumi";
+import { createProject, exportState, pulumiOp, REPO_ROOT, run } from "../support/pulumi";
 
 // A minimal dynamic provider, independent of the product: proves the engine, the
 // dynamic-provider launcher and moto work together.
@@ -30,11 +31,9 @@ module.exports = async () => {
 
 describe("real Pulumi engine smoke", () => {
   it("pulumi version prints the pinned version", async () => {
-    const project = createProject();
-    const res = await pulumiCli(project, ["version"]);
-    const pinned = /PULUMI_VERSION=(\S+)/.exec(
-      require("node:fs").readFileSync(`${__dirname}/../../scripts/tool-versions.env`, "utf8"),
-    )?.[1];
+    const pins = readFileSync(`${REPO_ROOT}/scripts/tool-versions.env`, "utf8");
+    const pinned = /PULUMI_VERSION=(\S+)/.exec(pins)?.[1];
+    const res = await run("pulumi", ["version"], { cwd: REPO_ROOT, env: process.env });
     expect(res.stdout.trim()).toBe(`v${pinned}`);
   });
 

@@ -43,7 +43,9 @@ export function manifest(name: string, spec: string, metadata = ""): string {
 }
 
 export async function currentValue(name: string): Promise<string | undefined> {
-  return (await sm().send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
+  // Ask for the stage explicitly: moto keeps answering an unstaged read with the old value.
+  return (await sm().send(new GetSecretValueCommand({ SecretId: name, VersionStage: "AWSCURRENT" })))
+    .SecretString;
 }
 
 export async function versionCount(name: string): Promise<number> {

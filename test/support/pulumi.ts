@@ -85,6 +85,8 @@ export interface OpOptions {
   expectNoChanges?: boolean;
   /** Engine log verbosity (-v), logged to stderr with --logflow. */
   logVerbosity?: number;
+  /** Show the detailed property diff (`--diff`). */
+  diff?: boolean;
 }
 
 /** Runs `pulumi up|preview|refresh|destroy` on the real engine. Never throws on a failed run. */
@@ -110,6 +112,7 @@ export async function pulumiOp(
   for (const [k, v] of Object.entries(opts.secretConfig ?? {})) args.push("--secret-config", `${k}=${v}`);
   if (opts.program) args.push("--program", opts.program);
   if (opts.expectNoChanges) args.push("--expect-no-changes");
+  if (opts.diff) args.push("--diff");
   if (opts.logVerbosity) args.push("--log-verbosity", String(opts.logVerbosity));
   const res = await run(process.execPath, args, {
     cwd: project.dir,
