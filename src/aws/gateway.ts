@@ -21,6 +21,7 @@ import {
 import type { DeletionSpec, ReplicaSpec } from "../manifest/spec.js";
 import { AWSCURRENT, type ObservedSecret, type ReplicationStatus } from "../reconcile/types.js";
 import type { ResolvedValue } from "../sources/value.js";
+import type { SecretsManagerOperation } from "./actions.js";
 import { Coalescer } from "./coalescer.js";
 import { SecretsManagerError, toSecretsManagerError } from "./errors.js";
 
@@ -284,7 +285,7 @@ export class SecretsManagerGateway implements SecretsGateway {
 
   /** Runs one SDK call and maps its failure to a typed error naming the operation. */
   private async call<O>(
-    operation: string,
+    operation: SecretsManagerOperation,
     secretName: string | undefined,
     send: () => Promise<O>,
   ): Promise<O> {

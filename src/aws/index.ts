@@ -1,3 +1,11 @@
+export {
+  type OperationPermissions,
+  SECRET_KMS_ACTIONS,
+  SECRETS_MANAGER_OPERATIONS,
+  type SecretsManagerOperation,
+  SOPS_KMS_ACTIONS,
+  SOPS_ROLE_ACTIONS,
+} from "./actions.js";
 export { type ClientOptions, createSecretsManagerClient } from "./client.js";
 export { SecretsManagerError, type SecretsManagerErrorReason, toSecretsManagerError } from "./errors.js";
 export {

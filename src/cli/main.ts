@@ -3,17 +3,21 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { isUserError, type UserError } from "../errors";
 import { type CliIO, type Command, EXIT, UsageError } from "./command";
+import { iamPolicyCommand } from "./commands/iam-policy";
 import { validateCommand } from "./commands/validate";
 
 /** Every subcommand, in help order. */
-const COMMANDS: Command[] = [validateCommand];
+const COMMANDS: Command[] = [validateCommand, iamPolicyCommand];
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
   return `Usage: secret-manifests <command> [options]
 
-Keeps AWS Secrets Manager in line with declarative YAML manifests.
+Keeps AWS Secrets Manager in line with declarative YAML manifests. Values come from
+environment variables or sops files and never reach the Pulumi state. The secrets are
+created and updated by "pulumi up" (the SecretManifests component or this package's
+Pulumi.yaml); this CLI holds the offline helpers around it.
 
 Commands:
 ${list}
@@ -22,9 +26,17 @@ Options:
   -h, --help     Show this help, or a command's help with "<command> --help".
   -v, --version  Show the version.
 
+Exit codes: 0 success, 1 the input is wrong (all problems are printed), 2 usage
+error, 70 internal error (a bug: please report it with the printed stack).
+
 Examples:
   secret-manifests validate manifests/
-  secret-manifests validate --help`;
+  secret-manifests validate --format github manifests/
+  secret-manifests iam-policy --region eu-west-1 --stack payments/prod manifests/
+  secret-manifests iam-policy --help
+
+Docs: README.md, docs/manifests.md (format), docs/sources.md (values),
+docs/reconcile.md (what "pulumi up" does), docs/operations.md (day 2).`;
 }
 
 /** Runs one command line; returns the exit code. Never throws. */
