@@ -23,22 +23,19 @@ export interface SecretManifestsArgs {
 export const CONFIG_NAMESPACE = "secret-manifests";
 const DEFAULT_RECOVERY_WINDOW_DAYS = 30;
 
-interface Loaded {
-  arns: pulumi.Output<Record<string, string>>;
-}
-
-export class SecretManifests extends pulumi.ComponentResource<Loaded> {
+export class SecretManifests extends pulumi.ComponentResource {
   /** Secret name to ARN, for every manifest. */
-  declare readonly arns: pulumi.Output<Record<string, string>>;
+  readonly arns: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: SecretManifestsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("secret-manifests:index:SecretManifests", name, args, opts);
-    this.arns = pulumi.output(this.getData()).apply((d) => d.arns);
+    // The args stay out of the component's own state: they may hold the HMAC key and
+    // resource options, and a change to them is not a change to the component.
+    super("secret-manifests:index:SecretManifests", name, {}, opts);
+    this.arns = pulumi.output(this.registerSecrets(args));
     this.registerOutputs({ arns: this.arns });
   }
 
-  protected override async initialize(args: pulumi.Inputs): Promise<Loaded> {
-    const a = args as SecretManifestsArgs;
+  private async registerSecrets(a: SecretManifestsArgs): Promise<pulumi.Output<Record<string, string>>> {
     const specs = await loadAll(a.paths);
     const config = new pulumi.Config(CONFIG_NAMESPACE);
     const hmacKey =
@@ -55,10 +52,9 @@ export class SecretManifests extends pulumi.ComponentResource<Loaded> {
       (spec) =>
         new ManagedSecret(spec.name, managedSecretArgs(spec, shared), { ...a.secretOptions, parent: this }),
     );
-    const arns = pulumi
+    return pulumi
       .all(secrets.map((s) => s.arn))
       .apply((list) => Object.fromEntries(specs.map((spec, i) => [spec.name, list[i] as string])));
-    return { arns };
   }
 }
 

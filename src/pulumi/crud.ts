@@ -109,7 +109,24 @@ async function apply(inputs: ManagedSecretInputs): Promise<ManagedSecretOutputs>
 }
 
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  exitWithEngine();
   configured(readProviderSettings(req.config));
+}
+
+/**
+ * The engine started this process and normally stops it. When the engine dies abruptly
+ * (SIGKILL, OOM, a CI runner killing `pulumi`), the provider was left running forever,
+ * still writing to AWS while the user recovered the stack. Nothing can record those
+ * writes any more, so the process ends as soon as its parent is gone.
+ */
+let watchingEngine = false;
+function exitWithEngine(): void {
+  if (watchingEngine) return;
+  watchingEngine = true;
+  const engine = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== engine) process.exit(1);
+  }, 250).unref();
 }
 
 /** Resolves the references here, in the provider process, and adds the keyed digest. */
@@ -118,13 +135,16 @@ export async function check(
   news: ManagedSecretInputs,
 ): Promise<pulumi.dynamic.CheckResult> {
   await settings;
-  if (news.hmacKey === UNKNOWN || !news.hmacKey) return { inputs: news };
   try {
+    // Resolved even when the key is not known yet (first preview), so a missing variable
+    // or a bad sops file fails the preview, not the update.
     const value = await resolve(news);
+    if (news.hmacKey === UNKNOWN || !news.hmacKey) return { inputs: news };
     return { inputs: { ...news, digest: digestValue(value, Buffer.from(news.hmacKey, "hex")) } };
   } catch (e) {
     if (!isUserError(e)) throw e;
-    return { inputs: news, failures: [{ property: "value", reason: e.format() }] };
+    // No property name: the engine would print the whole (reference) value next to it.
+    return { inputs: news, failures: [{ property: "", reason: e.format() }] };
   }
 }
 
