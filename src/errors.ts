@@ -51,5 +51,7 @@ export function formatLocation(loc: SourceLocation): string {
 }
 
 export function isUserError(e: unknown): e is UserError {
-  return e instanceof UserError || (e instanceof Error && (e.name === "UserError" || e.name === "UserErrors"));
+  return (
+    e instanceof UserError || (e instanceof Error && (e.name === "UserError" || e.name === "UserErrors"))
+  );
 }
