@@ -45,12 +45,25 @@ async function gatewayFor(region: string | undefined): Promise<SecretsManagerGat
 /** The unknown-value sentinel the engine sends for not-yet-known inputs during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** The configured key may be hex (`openssl rand -hex 32`) or any other text, used as bytes. */
+function hmacKeyBytes(text: string): Buffer {
+  const key = /^([0-9a-f]{2}){16,}$/i.test(text) ? Buffer.from(text, "hex") : Buffer.from(text, "utf8");
+  if (key.length < 16) {
+    throw new UserError(
+      "secret-manifests:hmacKey is shorter than 16 bytes",
+      undefined,
+      "set a long random key: pulumi config set --secret secret-manifests:hmacKey $(openssl rand -hex 32)",
+    );
+  }
+  return key;
+}
+
 async function resolve(inputs: ManagedSecretInputs): Promise<ResolvedValue> {
   return resolveValue(inputs.value, { rootDir: process.cwd(), manifest: inputs.source });
 }
 
 async function desiredState(inputs: ManagedSecretInputs): Promise<DesiredSecret> {
-  const key = Buffer.from(inputs.hmacKey, "hex");
+  const key = hmacKeyBytes(inputs.hmacKey);
   const value = await resolve(inputs);
   const digest = digestValue(value, key);
   return {
@@ -140,7 +153,7 @@ export async function check(
     // or a bad sops file fails the preview, not the update.
     const value = await resolve(news);
     if (news.hmacKey === UNKNOWN || !news.hmacKey) return { inputs: news };
-    return { inputs: { ...news, digest: digestValue(value, Buffer.from(news.hmacKey, "hex")) } };
+    return { inputs: { ...news, digest: digestValue(value, hmacKeyBytes(news.hmacKey)) } };
   } catch (e) {
     if (!isUserError(e)) throw e;
     // No property name: the engine would print the whole (reference) value next to it.
@@ -201,12 +214,11 @@ function replicaAsRecorded(
 /** `pulumi refresh`: drift shows as a changed digest or metadata; a deleted secret leaves state. */
 export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dynamic.ReadResult> {
   return guarded(props.source, async () => {
-    const found = await readSecret(
-      await gatewayFor(props.region),
-      props.name,
-      Buffer.from(props.hmacKey, "hex"),
-      { versionId: props.versionId, digest: props.digest, hasReplicas: props.replicas.length > 0 },
-    );
+    const found = await readSecret(await gatewayFor(props.region), props.name, hmacKeyBytes(props.hmacKey), {
+      versionId: props.versionId,
+      digest: props.digest,
+      hasReplicas: props.replicas.length > 0,
+    });
     if (!found || found.observed.deletedDate) return {};
     const { observed, current } = found;
     const outs: ManagedSecretOutputs = {
