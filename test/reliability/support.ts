@@ -1,0 +1,202 @@
+/**
+ * Shared helpers for the reliability suite: running a Pulumi operation as a child we can
+ * kill, the process tree below it, what a stack owns in AWS, and the user-level recovery
+ * after a killed `pulumi up`.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  ListSecretsCommand,
+  ListSecretVersionIdsCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import {
+  exportState,
+  type OpOptions,
+  type PulumiProject,
+  pulumiCli,
+  type RunResult,
+} from "../support/pulumi";
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+const DRIVER = path.join(REPO_ROOT, "scripts/lib/pulumi-inline.mjs");
+export const OWNER_TAG = "secret-manifests:stack";
+
+/** `RELIABILITY_FULL=1` runs the full-size figures (100 secrets x 10 trials, 300-secret fault runs). */
+export const FULL = process.env.RELIABILITY_FULL === "1";
+
+/** Small seeded generator (mulberry32): the same seed gives the same trial. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface RunningOp {
+  child: ChildProcess;
+  done: Promise<RunResult>;
+}
+
+/** Starts `pulumi up|preview|refresh|destroy` through the inline driver and returns the live child. */
+export function startOp(
+  project: PulumiProject,
+  op: "up" | "preview" | "refresh" | "destroy",
+  opts: OpOptions & { parallel?: number } = {},
+): RunningOp {
+  const resultFile = path.join(project.dir, `.result-${op}-${Date.now()}-${Math.random()}.json`);
+  const args = [
+    DRIVER,
+    op,
+    "--work-dir",
+    project.dir,
+    "--stack",
+    project.stack,
+    "--backend",
+    project.backend,
+  ];
+  args.push("--result", resultFile);
+  for (const m of opts.manifests ?? []) args.push("--manifests", m);
+  for (const [k, v] of Object.entries(opts.config ?? {})) args.push("--config", `${k}=${v}`);
+  if (opts.parallel) args.push("--parallel", String(opts.parallel));
+  if (opts.expectNoChanges) args.push("--expect-no-changes");
+  if (opts.logVerbosity) args.push("--log-verbosity", String(opts.logVerbosity));
+  const child = spawn(process.execPath, args, {
+    cwd: project.dir,
+    env: { ...process.env, ...project.env, ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+  });
+  const done = new Promise<RunResult>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => {
+      const res: RunResult = { code: code ?? -1, stdout, stderr };
+      if (code === 0) res.summary = JSON.parse(readFileSync(resultFile, "utf8"));
+      resolve(res);
+    });
+  });
+  return { child, done };
+}
+
+export interface Proc {
+  pid: number;
+  args: string;
+}
+
+export function childrenOf(pid: number): Proc[] {
+  try {
+    return execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => {
+        const m = /^(\d+)\s+(.*)$/.exec(l);
+        return { pid: Number(m?.[1]), args: m?.[2] ?? "" };
+      });
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+}
+
+export function descendantsOf(pid: number): Proc[] {
+  const out: Proc[] = [];
+  for (const c of childrenOf(pid)) out.push(c, ...descendantsOf(c.pid));
+  return out;
+}
+
+/** The `pulumi up --client ...` CLI process the driver started. */
+export const pulumiCliProcess = (driverPid: number) =>
+  descendantsOf(driverPid).find((p) => /(^|\/)pulumi\s/.test(p.args));
+
+/** The dynamic-provider process the engine started. */
+export const providerProcess = (driverPid: number) =>
+  descendantsOf(driverPid).find((p) => /^\S*node\s.*dynamic-provider\/index\.js/.test(p.args));
+
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export const sm = () => new SecretsManagerClient({});
+
+/** Every secret in AWS (scheduled deletions included) tagged as owned by `owner`. */
+export async function ownedSecrets(owner: string): Promise<string[]> {
+  const client = sm();
+  const names: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const res = await client.send(
+      new ListSecretsCommand({
+        IncludePlannedDeletion: true,
+        MaxResults: 100,
+        NextToken,
+        Filters: [
+          { Key: "tag-key", Values: [OWNER_TAG] },
+          { Key: "tag-value", Values: [owner] },
+        ],
+      }),
+    );
+    for (const s of res.SecretList ?? [])
+      if (s.Tags?.some((t) => t.Key === OWNER_TAG && t.Value === owner) && s.Name) names.push(s.Name);
+    NextToken = res.NextToken;
+  } while (NextToken);
+  return names.sort();
+}
+
+export async function versionIds(name: string): Promise<Record<string, string[]>> {
+  const res = await sm().send(new ListSecretVersionIdsCommand({ SecretId: name, IncludeDeprecated: true }));
+  return Object.fromEntries((res.Versions ?? []).map((v) => [v.VersionId ?? "", v.VersionStages ?? []]));
+}
+
+export interface StateSummary {
+  /** Secret names of the ManagedSecret resources recorded with an id. */
+  secrets: string[];
+  pendingOperations: number;
+}
+
+export async function stateSummary(project: PulumiProject): Promise<StateSummary> {
+  const deployment = JSON.parse(await exportState(project)).deployment ?? {};
+  const resources: { type: string; id?: string; outputs?: { name?: string } }[] = deployment.resources ?? [];
+  return {
+    secrets: resources
+      .filter((r) => r.type.endsWith("ManagedSecret") && r.id)
+      .map((r) => r.outputs?.name ?? "")
+      .sort(),
+    pendingOperations: (deployment.pending_operations ?? []).length,
+  };
+}
+
+/**
+ * What a user does after `pulumi up` was killed (docs/reliability.md):
+ * 1. `pulumi cancel` removes the lock the killed run left in the file backend;
+ * 2. `pulumi refresh --clear-pending-creates` drops the creates the engine never heard
+ *    back from (the provider's next create finds such a secret by name and ownership tag
+ *    and takes it over without a new version).
+ * Returns the CLI transcripts, for the report and for assertions.
+ */
+export async function recover(project: PulumiProject, env: NodeJS.ProcessEnv): Promise<RunResult[]> {
+  const cancel = await pulumiCli(project, ["cancel", "--yes"], env);
+  const refresh = await pulumiCli(
+    project,
+    ["refresh", "--clear-pending-creates", "--yes", "--skip-preview"],
+    env,
+  );
+  return [cancel, refresh];
+}
