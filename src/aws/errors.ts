@@ -7,7 +7,11 @@ export type SecretsManagerErrorReason =
   | "limitExceeded"
   | "notFound"
   | "rejected"
-  | "unavailable";
+  | "unavailable"
+  | "noCredentials"
+  | "noRegion"
+  | "unreachable"
+  | "kms";
 
 /**
  * An AWS failure the user can act on, in plain words. It carries the AWS error code and
@@ -46,7 +50,7 @@ interface AwsErrorShape {
  */
 export function toSecretsManagerError(error: unknown, operation: string, secretName?: string): unknown {
   if (!isAwsFailure(error)) return error;
-  const code = error.name ?? error.code ?? "Unknown";
+  const code = (NETWORK_CODES.has(error.code ?? "") ? error.code : error.name) ?? error.code ?? "Unknown";
   const reason = reasonFor(code, error);
   const subject = secretName === undefined ? "" : ` on secret "${secretName}"`;
   // AWS validation messages can echo request fields; for calls that carry a value, only
@@ -58,21 +62,37 @@ export function toSecretsManagerError(error: unknown, operation: string, secretN
     secretName,
     code,
     `${headline(reason, operation)}${subject} (${detail})`,
-    hintFor(reason, operation),
+    hintFor(reason, operation, error),
     error.$metadata?.requestId,
   );
 }
 
-/** A failure that came from AWS or from the network, as opposed to a bug in this process. */
+/**
+ * A failure that came from AWS, the network or the SDK's setup (no credentials, no
+ * region), as opposed to a bug in this process.
+ */
 function isAwsFailure(error: unknown): error is AwsErrorShape {
   if (typeof error !== "object" || error === null) return false;
   const e = error as AwsErrorShape;
-  return e.$fault !== undefined || e.$metadata !== undefined || NETWORK_CODES.has(e.code ?? "");
+  return (
+    e.$fault !== undefined ||
+    e.$metadata !== undefined ||
+    NETWORK_CODES.has(e.code ?? "") ||
+    e.name === "CredentialsProviderError" ||
+    (e.name === "Error" && e.message === "Region is missing")
+  );
 }
+
+/** The SDK's "no such host" failures: almost always a misspelt region or endpoint. */
+const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN"]);
 
 const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN"]);
 
 function reasonFor(code: string, error: AwsErrorShape): SecretsManagerErrorReason {
+  if (error.name === "CredentialsProviderError") return "noCredentials";
+  if (error.message === "Region is missing") return "noRegion";
+  if (DNS_CODES.has(error.code ?? "")) return "unreachable";
+  if (/^(EncryptionFailure|DecryptionFailure|KMS)/.test(code)) return "kms";
   switch (code) {
     case "ResourceExistsException":
       return "exists";
@@ -105,10 +125,18 @@ function headline(reason: SecretsManagerErrorReason, operation: string): string 
       return `Secrets Manager rejected ${operation}`;
     case "unavailable":
       return `Secrets Manager ${operation} failed after retries`;
+    case "noCredentials":
+      return `No AWS credentials found to call secretsmanager:${operation}`;
+    case "noRegion":
+      return `No AWS region is set, so secretsmanager:${operation} has nowhere to go`;
+    case "unreachable":
+      return `Cannot reach Secrets Manager for ${operation}: the endpoint's host name does not resolve`;
+    case "kms":
+      return `Secrets Manager ${operation} failed: the secret's KMS key cannot be used`;
   }
 }
 
-function hintFor(reason: SecretsManagerErrorReason, operation: string): string {
+function hintFor(reason: SecretsManagerErrorReason, operation: string, error: AwsErrorShape): string {
   switch (reason) {
     case "exists":
       return "Another process created it concurrently; run the deployment again to adopt or report it.";
@@ -124,7 +152,21 @@ function hintFor(reason: SecretsManagerErrorReason, operation: string): string {
       return "Check the manifest's settings for this secret (KMS key, region names, tags) against the error code.";
     case "unavailable":
       return "Secrets Manager kept failing or throttling; deploy again later.";
+    case "noCredentials":
+      return "The provider uses the AWS SDK's default credential chain: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config (run `aws sso login` first for SSO), or run where an IAM role is available (CI OIDC role, instance or task role); then run pulumi again.";
+    case "noRegion":
+      return "Set the region for this stack (`pulumi config set secret-manifests:region us-east-1`), or AWS_REGION / the AWS profile's region in the environment that runs pulumi.";
+    case "unreachable":
+      return `Check the region (config secret-manifests:region, else AWS_REGION or the profile's region): it must be an AWS region code such as us-east-1 or eu-west-1, spelled exactly${hostOf(error)}. If it is right, check DNS and network access from this machine, or AWS_ENDPOINT_URL_SECRETS_MANAGER if you set one.`;
+    case "kms":
+      return "Check that spec.kmsKeyId (and each replica's kmsKeyId) names a KMS key that exists and is enabled in the secret's region (a key id, key ARN, alias/NAME or alias ARN), and that the identity running the deployment may use it (kms:GenerateDataKey and kms:Decrypt); or remove kmsKeyId to use the AWS managed key aws/secretsmanager.";
   }
+}
+
+/** " (the SDK looked up HOST)" from a DNS failure message, to show which region was used. */
+function hostOf(error: AwsErrorShape): string {
+  const host = /(?:ENOTFOUND|EAI_AGAIN)\s+(\S+)/.exec(error.message ?? "")?.[1];
+  return host ? ` (the SDK looked up ${host})` : "";
 }
 
 /** The IAM actions an operation needs: BatchGetSecretValue also checks GetSecretValue per secret. */
