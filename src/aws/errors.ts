@@ -10,6 +10,7 @@ export type SecretsManagerErrorReason =
   | "unavailable"
   | "noCredentials"
   | "noRegion"
+  | "badRegion"
   | "unreachable"
   | "kms";
 
@@ -79,7 +80,8 @@ function isAwsFailure(error: unknown): error is AwsErrorShape {
     e.$metadata !== undefined ||
     NETWORK_CODES.has(e.code ?? "") ||
     e.name === "CredentialsProviderError" ||
-    (e.name === "Error" && e.message === "Region is missing")
+    (e.name === "Error" && e.message === "Region is missing") ||
+    (e.name === "Error" && e.message?.startsWith("Region not accepted") === true)
   );
 }
 
@@ -91,6 +93,7 @@ const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT
 function reasonFor(code: string, error: AwsErrorShape): SecretsManagerErrorReason {
   if (error.name === "CredentialsProviderError") return "noCredentials";
   if (error.message === "Region is missing") return "noRegion";
+  if (error.message?.startsWith("Region not accepted")) return "badRegion";
   if (DNS_CODES.has(error.code ?? "")) return "unreachable";
   if (/^(EncryptionFailure|DecryptionFailure|KMS)/.test(code)) return "kms";
   switch (code) {
@@ -129,6 +132,8 @@ function headline(reason: SecretsManagerErrorReason, operation: string): string 
       return `No AWS credentials found to call secretsmanager:${operation}`;
     case "noRegion":
       return `No AWS region is set, so secretsmanager:${operation} has nowhere to go`;
+    case "badRegion":
+      return `The AWS region is not a valid region name, so secretsmanager:${operation} has nowhere to go`;
     case "unreachable":
       return `Cannot reach Secrets Manager for ${operation}: the endpoint's host name does not resolve`;
     case "kms":
@@ -155,7 +160,8 @@ function hintFor(reason: SecretsManagerErrorReason, operation: string, error: Aw
     case "noCredentials":
       return "The provider uses the AWS SDK's default credential chain: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config (run `aws sso login` first for SSO), or run where an IAM role is available (CI OIDC role, instance or task role); then run pulumi again.";
     case "noRegion":
-      return "Set the region for this stack (`pulumi config set secret-manifests:region us-east-1`), or AWS_REGION / the AWS profile's region in the environment that runs pulumi.";
+    case "badRegion":
+      return "Set the region for this stack (`pulumi config set secret-manifests:region us-east-1`), or AWS_REGION / the AWS profile's region in the environment that runs pulumi; a region is a code such as us-east-1 or eu-west-1.";
     case "unreachable":
       return `Check the region (config secret-manifests:region, else AWS_REGION or the profile's region): it must be an AWS region code such as us-east-1 or eu-west-1, spelled exactly${hostOf(error)}. If it is right, check DNS and network access from this machine, or AWS_ENDPOINT_URL_SECRETS_MANAGER if you set one.`;
     case "kms":
