@@ -1,0 +1,18 @@
+// `npm run bench [-- --n 1000] [-- --all]`: builds the package (the provider process loads
+// the installed copy), then runs the Pulumi benchmark; `--all` also runs the sops and the
+// validation benchmarks. Run it through scripts/with-tools (npm run bench does).
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const args = process.argv.slice(2);
+const all = args.includes("--all");
+const rest = args.filter((a) => a !== "--all");
+const run = (cmd, argv) => execFileSync(cmd, argv, { cwd: root, stdio: "inherit" });
+
+run("bash", ["scripts/build"]);
+run(process.execPath, [path.join(root, "bench/pulumi.mjs"), ...rest]);
+if (all) {
+  run(process.execPath, [path.join(root, "bench/sops.mjs")]);
+  run(process.execPath, [path.join(root, "bench/validate.mjs")]);
+}
