@@ -89,6 +89,8 @@ async function main() {
     destroy: () => stack.destroy(opts),
   };
   const res = await run[op]();
+  // The Automation API keeps the CLI's stderr, where -v logs go; pass them on.
+  if (values["log-verbosity"] && res.stderr) process.stderr.write(res.stderr);
   const summary = {
     op,
     changes: res.changeSummary ?? res.summary?.resourceChanges ?? {},
@@ -100,6 +102,7 @@ async function main() {
 }
 
 main().catch((e) => {
+  if (values["log-verbosity"] && e?.commandResult?.stderr) process.stderr.write(e.commandResult.stderr);
   // The engine's own message is already on stdout/stderr; keep ours to one line.
   const msg =
     String(e?.message ?? e)
