@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { createSecretsManagerClient, SecretsManagerGateway } from "../aws";
 import { isUserError, UserError } from "../errors";
 import type { ReplicaSpec } from "../manifest/spec";
-import { destroy, readSecret, reconcile } from "../reconcile";
+import { destroy, readSecret, reconcile, updateValue } from "../reconcile";
 import { digestValue, requestToken } from "../reconcile/digest";
 import { sameKmsKey } from "../reconcile/kms";
 import type { DesiredSecret, ObservedSecret } from "../reconcile/types";
@@ -183,10 +183,42 @@ export function create(inputs: ManagedSecretInputs): Promise<pulumi.dynamic.Crea
 
 export function update(
   _id: string,
-  _olds: ManagedSecretOutputs,
+  olds: ManagedSecretOutputs,
   news: ManagedSecretInputs,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  return guarded(news.source, async () => ({ outs: await apply(news) }));
+  return guarded(news.source, async () => ({
+    outs: onlyValueChanged(olds, news) ? await applyValue(olds, news) : await apply(news),
+  }));
+}
+
+/**
+ * Only the value differs from what the last deployment recorded (the usual update, e.g. a
+ * rotated password): everything else already matched then, so the value is written
+ * without observing first. Drift made since is `pulumi refresh`'s to show.
+ */
+function onlyValueChanged(olds: ManagedSecretOutputs, news: ManagedSecretInputs): boolean {
+  if (!olds.arn || !olds.versionId || !olds.digest || !news.digest) return false;
+  const same = (k: keyof ManagedSecretInputs) => isDeepStrictEqual(olds[k], news[k]);
+  return REPLACE_ON_CHANGE.every(same) && UPDATE_ON_CHANGE.every((k) => k === "digest" || same(k));
+}
+
+async function applyValue(
+  olds: ManagedSecretOutputs,
+  news: ManagedSecretInputs,
+): Promise<ManagedSecretOutputs> {
+  const desired = await desiredState(news);
+  const applied = await updateValue(await gatewayFor(news.region), desired, news.owner, {
+    arn: olds.arn,
+    versionId: olds.versionId,
+    replicationStatus: olds.replicationStatus ?? [],
+  });
+  return definedOnly({
+    ...news,
+    digest: desired.digest,
+    arn: applied.arn,
+    versionId: applied.versionId,
+    replicationStatus: applied.replicationStatus,
+  });
 }
 
 /** `delete` is a reserved word, hence the export alias. */
@@ -218,6 +250,7 @@ export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dy
       versionId: props.versionId,
       digest: props.digest,
       hasReplicas: props.replicas.length > 0,
+      owner: props.owner,
     });
     if (!found || found.observed.deletedDate) return {};
     const { observed, current } = found;

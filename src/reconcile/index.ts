@@ -5,7 +5,7 @@ import type { ResolvedValue } from "../sources/value.js";
 import { apply } from "./apply.js";
 import { digestValue, type ValueDigest } from "./digest.js";
 import { currentVersionId, plan, planDeletion } from "./plan.js";
-import type { AppliedSecret, DesiredSecret, ObservedSecret } from "./types.js";
+import { type AppliedSecret, AWSCURRENT, type DesiredSecret, type ObservedSecret } from "./types.js";
 
 export { apply } from "./apply.js";
 export { digestValue, requestToken, type ValueDigest } from "./digest.js";
@@ -41,6 +41,44 @@ async function planAndApply(
   return applied;
 }
 
+export interface DeployedSecret {
+  arn: string;
+  /** The AWSCURRENT version recorded at the last deployment. */
+  versionId: string;
+  replicationStatus: AppliedSecret["replicationStatus"];
+}
+
+/**
+ * A new value for a secret whose metadata the last deployment already made match:
+ * PutSecretValue straight to the recorded ARN, one call, no observation (AWS moves
+ * AWSCURRENT to a new version itself). The deterministic token keeps it safe: a value this
+ * secret held before is not written again (AWS ignores the put of an existing token), it is
+ * moved back to AWSCURRENT. A secret that is gone or scheduled for deletion, or whose
+ * AWSCURRENT moved elsewhere, falls back to the full observe-plan-apply.
+ */
+export async function updateValue(
+  gateway: SecretsGateway,
+  desired: DesiredSecret,
+  owner: string,
+  deployed: DeployedSecret,
+): Promise<AppliedSecret> {
+  try {
+    const { versionStages } = await gateway.putSecretValue(deployed.arn, desired.token, desired.value);
+    if (!versionStages.includes(AWSCURRENT))
+      await gateway.moveCurrent(deployed.arn, desired.token, deployed.versionId);
+    return {
+      arn: deployed.arn,
+      name: desired.name,
+      versionId: desired.token,
+      replicationStatus: deployed.replicationStatus,
+    };
+  } catch (error) {
+    if (!(error instanceof SecretsManagerError)) throw error;
+    if (!["notFound", "scheduledForDeletion", "rejected"].includes(error.reason)) throw error;
+    return reconcile(gateway, desired, owner);
+  }
+}
+
 /** Deletes a secret as the manifest says (replicas first); a missing secret is fine. */
 export async function destroy(gateway: SecretsGateway, name: string, deletion: DeletionSpec): Promise<void> {
   const observed = await gateway.describe(name, { replication: true });
@@ -54,6 +92,11 @@ export interface KnownState {
   digest?: ValueDigest;
   /** The secret had replicas: observe replication too (one DescribeSecret). */
   hasReplicas?: boolean;
+  /**
+   * The ownership tag value it was deployed with: the reads of a refresh then share one
+   * listing of the stack's secrets (100 per call) instead of lookups by name (10 per call).
+   */
+  owner?: string;
 }
 
 export interface ReadResult {
@@ -74,7 +117,10 @@ export async function readSecret(
   hmacKey: Buffer,
   known: KnownState = {},
 ): Promise<ReadResult | undefined> {
-  const observed = await gateway.describe(name, { replication: known.hasReplicas === true });
+  const observed = await gateway.describe(name, {
+    replication: known.hasReplicas === true,
+    ...(known.owner !== undefined ? { owner: known.owner } : {}),
+  });
   if (!observed || observed.deletedDate) return undefined;
   const versionId = currentVersionId(observed.versionStages);
   if (versionId !== undefined && versionId === known.versionId && known.digest) {
