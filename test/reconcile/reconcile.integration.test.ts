@@ -5,17 +5,19 @@ import {
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
+  UntagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSecretsManagerClient } from "../../src/aws/client.js";
 import { SecretsManagerGateway } from "../../src/aws/gateway.js";
 import { isUserError } from "../../src/errors.js";
-import { destroy, readSecret, reconcile } from "../../src/reconcile/index.js";
+import { destroy, readSecret, reconcile, updateValue } from "../../src/reconcile/index.js";
 import { type DesiredSecret, OWNER_TAG } from "../../src/reconcile/types.js";
 import {
   binary,
   desired,
   type Harness,
+  HMAC_KEY,
   json,
   OWNER,
   startHarness,
@@ -396,6 +398,78 @@ describe("reconcile against moto", () => {
       expect(reads.map((r) => r?.current.digest)).toEqual(secrets.map((d) => d.digest));
       // 25 names: 3 ListSecrets (10 names each), 2 BatchGetSecretValue (20 ids each).
       expect(h.proxy.counts()).toEqual({ ListSecrets: 3, BatchGetSecretValue: 2 });
+    });
+
+    it("shares one listing by ownership tag among the reads of a stack's secrets", async () => {
+      const owner = `${prefix}/stack`;
+      const secrets = Array.from({ length: 25 }, (_, i) => {
+        const d = desired(`${prefix}/owned-${i}`, text(`v${i}`));
+        return { ...d, tags: { ...d.tags, [OWNER_TAG]: owner } };
+      });
+      await Promise.all(secrets.map((d) => reconcile(h.gateway, d, owner)));
+      // One secret lost its ownership tag by hand: still found, by name.
+      const untagged = secrets[0] as DesiredSecret;
+      await h.direct.send(new UntagResourceCommand({ SecretId: untagged.name, TagKeys: [OWNER_TAG] }));
+      h.proxy.resetCounts();
+      const reads = await Promise.all(
+        secrets.map((d) =>
+          readSecret(h.gateway, d.name, HMAC_KEY, { owner, versionId: d.token, digest: d.digest }),
+        ),
+      );
+      expect(reads.map((r) => r?.current.versionId)).toEqual(secrets.map((d) => d.token));
+      expect(reads[0]?.observed.tags[OWNER_TAG]).toBeUndefined();
+      // 24 found in one listing page of the owner's secrets, the untagged one by name.
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 2 });
+      // Each listed entry serves one read: a second read of the same secret observes afresh.
+      await h.direct.send(new PutSecretValueCommand({ SecretId: secrets[1]?.name, SecretString: "edited" }));
+      h.proxy.resetCounts();
+      const again = await readSecret(h.gateway, secrets[1]?.name ?? "", HMAC_KEY, {
+        owner,
+        versionId: secrets[1]?.token,
+        digest: secrets[1]?.digest,
+      });
+      expect(again?.current.versionId).not.toBe(secrets[1]?.token);
+    });
+  });
+
+  describe("updateValue (a value-only change)", () => {
+    const deployedOf = (applied: { arn: string; versionId: string }) => ({
+      ...applied,
+      replicationStatus: [],
+    });
+
+    it("writes the new value with exactly one PutSecretValue", async () => {
+      const name = `${prefix}/uv`;
+      const applied = await converge(desired(name, text("one")));
+      const next = desired(name, text("two"));
+      const res = await updateValue(h.gateway, next, OWNER, deployedOf(applied));
+      expect(h.proxy.counts()).toEqual({ PutSecretValue: 1 });
+      expect(res.versionId).toBe(next.token);
+      expect((await currentValue(name)).SecretString).toBe("two");
+    });
+
+    it("brings back a value held before with a stage move, without a new version", async () => {
+      const name = `${prefix}/uv-back`;
+      const first = desired(name, text("one"));
+      await converge(first);
+      const applied = await converge(desired(name, text("two")));
+      const before = Object.keys(await versionsOf(name)).length;
+      const res = await updateValue(h.gateway, first, OWNER, deployedOf(applied));
+      expect(h.proxy.counts()).toEqual({ PutSecretValue: 1, UpdateSecretVersionStage: 1 });
+      expect(res.versionId).toBe(first.token);
+      expect(Object.keys(await versionsOf(name))).toHaveLength(before);
+      expect((await currentValue(name)).SecretString).toBe("one");
+    });
+
+    it("falls back to observe-plan-apply when the secret was deleted behind its back", async () => {
+      const name = `${prefix}/uv-gone`;
+      const applied = await converge(desired(name, text("one")));
+      await h.direct.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+      const next = desired(name, text("two"));
+      const res = await updateValue(h.gateway, next, OWNER, deployedOf(applied));
+      expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1, CreateSecret: 1 });
+      expect(res.versionId).toBe(next.token);
+      expect((await currentValue(name)).SecretString).toBe("two");
     });
   });
 });
