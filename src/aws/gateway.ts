@@ -61,6 +61,11 @@ export interface DescribeOptions {
    * removed by hand) is looked up by name.
    */
   owner?: string;
+  /**
+   * Nobody waits on the answer yet (a lookup started ahead, while the engine checks the
+   * inputs of new resources): wait longer for others to fill the batch.
+   */
+  ahead?: boolean;
 }
 
 /**
@@ -100,11 +105,14 @@ const OWNED_LISTING_TTL_MS = 30_000;
 export interface GatewayOptions {
   /** How long reads wait for others to join their batch. */
   batchWindowMs?: number;
+  /** The same, for lookups started ahead of need (DescribeOptions.ahead). */
+  aheadWindowMs?: number;
 }
 
 export class SecretsManagerGateway implements SecretsGateway {
   private readonly listByName: Coalescer<ObservedSecret>;
   private readonly valueByName: Coalescer<CurrentValue>;
+  private readonly listByNameAhead: Coalescer<ObservedSecret>;
   /** One listing per owner tag, shared by the reads arriving together; see takeOwned. */
   private readonly ownedListings = new Map<
     string,
@@ -117,13 +125,18 @@ export class SecretsManagerGateway implements SecretsGateway {
   ) {
     const windowMs = opts.batchWindowMs ?? 5;
     this.listByName = new Coalescer((names) => this.listSecrets(names), LIST_FILTER_MAX_VALUES, windowMs);
+    this.listByNameAhead = new Coalescer(
+      (names) => this.listSecrets(names),
+      LIST_FILTER_MAX_VALUES,
+      opts.aheadWindowMs ?? 100,
+    );
     this.valueByName = new Coalescer((names) => this.batchGetValues(names), BATCH_GET_MAX_IDS, windowMs);
   }
 
   async describe(name: string, opts: DescribeOptions = {}): Promise<ObservedSecret | undefined> {
     const listed =
       (opts.owner !== undefined ? await this.takeOwned(opts.owner, name) : undefined) ??
-      (await this.listByName.load(name));
+      (await (opts.ahead ? this.listByNameAhead : this.listByName).load(name));
     if (!listed || !opts.replication) return listed;
     return this.describeSecret(listed.arn);
   }

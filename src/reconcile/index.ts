@@ -17,8 +17,11 @@ export async function reconcile(
   gateway: SecretsGateway,
   desired: DesiredSecret,
   owner: string,
+  opts: ReconcileOptions = {},
 ): Promise<AppliedSecret> {
-  const observed = await gateway.describe(desired.name, { replication: true });
+  const observed = opts.listed
+    ? await observeFromListing(gateway, desired.name, opts.listed)
+    : await gateway.describe(desired.name, { replication: true });
   try {
     return await planAndApply(gateway, desired, observed, owner);
   } catch (error) {
@@ -28,6 +31,30 @@ export async function reconcile(
     if (observed || !(error instanceof SecretsManagerError && error.reason === "exists")) throw error;
     return planAndApply(gateway, desired, await gateway.describeSecret(desired.name), owner);
   }
+}
+
+export interface ReconcileOptions {
+  /**
+   * A lookup of the name started earlier (`describe` without replication), e.g. while the
+   * engine checked the inputs. Absent there: the secret is created straight away (an
+   * existing one then makes CreateSecret fail and is observed fresh, below). Present
+   * there: it is observed fresh, with replication, by ARN.
+   */
+  listed?: Promise<ObservedSecret | undefined>;
+}
+
+async function observeFromListing(
+  gateway: SecretsGateway,
+  name: string,
+  listed: Promise<ObservedSecret | undefined>,
+): Promise<ObservedSecret | undefined> {
+  let found: ObservedSecret | undefined;
+  try {
+    found = await listed;
+  } catch {
+    return gateway.describe(name, { replication: true });
+  }
+  return found ? gateway.describeSecret(found.arn) : undefined;
 }
 
 async function planAndApply(
