@@ -30,5 +30,43 @@ export function createSecretsManagerClient(opts: ClientOptions = {}): SecretsMan
   };
   if (opts.region !== undefined) config.region = opts.region;
   if (opts.endpoint !== undefined) config.endpoint = opts.endpoint;
-  return new SecretsManagerClient(config);
+  const client = new SecretsManagerClient(config);
+  keepRetryQuotaFull(client);
+  return client;
+}
+
+/** The SDK's shared retry quota: 500 tokens, 5 per retry, 10 per timeout or reset. */
+const RETRY_QUOTA = 500;
+type WithQuota = { capacity?: number; standardRetryStrategy?: { capacity?: number } };
+
+/**
+ * The SDK keeps one retry quota per client, a circuit breaker meant for outages: each retry
+ * spends tokens and only successes earn them back. A deployment of hundreds of secrets under
+ * throttling drained it, and calls then failed on their first error although maxAttempts
+ * allowed more (300 secrets at 30% faults needed a second `pulumi up`; see
+ * docs/reliability.md). Every call here is safe to retry (writes carry deterministic tokens)
+ * and stays bounded by maxAttempts, backoff and the adaptive rate limiter, so the quota is
+ * topped up before each retry decision. Without the SDK internals this expects, the SDK's
+ * behaviour is left as it is.
+ */
+function keepRetryQuotaFull(client: SecretsManagerClient): void {
+  const config = client.config as { retryStrategy?: () => Promise<unknown> };
+  const sdkStrategy = config.retryStrategy;
+  if (typeof sdkStrategy !== "function") return;
+  const wrapped = new WeakSet<object>();
+  config.retryStrategy = async () => {
+    const strategy = (await sdkStrategy()) as WithQuota & {
+      refreshRetryTokenForRetry?: (...args: unknown[]) => Promise<unknown>;
+    };
+    const refresh = strategy.refreshRetryTokenForRetry;
+    if (typeof refresh === "function" && !wrapped.has(strategy)) {
+      wrapped.add(strategy);
+      strategy.refreshRetryTokenForRetry = (...args: unknown[]) => {
+        const quota = strategy.standardRetryStrategy ?? strategy;
+        if (typeof quota.capacity === "number") quota.capacity = Math.max(quota.capacity, RETRY_QUOTA);
+        return refresh.apply(strategy, args);
+      };
+    }
+    return strategy;
+  };
 }

@@ -14,6 +14,7 @@ import { createProject, type PulumiProject, pulumiOp, writeProjectFile } from ".
 import { report } from "./report";
 import {
   FULL,
+  mapLimit,
   ownedSecrets,
   providerProcess,
   pulumiCliProcess,
@@ -116,8 +117,8 @@ async function trial(target: Target, seed: number): Promise<void> {
 
   const state = await stateSummary(project);
   const inAws = await ownedSecrets(owner);
-  const versions = await Promise.all(names.map((n) => versionIds(n)));
-  const values = await Promise.all(names.map((n) => currentValue(n)));
+  const versions = await mapLimit(names, 20, versionIds);
+  const values = await mapLimit(names, 20, currentValue);
   const outcome: Outcome = {
     target,
     seed,

@@ -5,14 +5,18 @@
  * the answer to a write that took effect is lost). Goal: one run at 10-30%, no duplicate
  * versions at any level.
  */
+
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createSecretsManagerClient } from "../../src/aws/client";
+import { SecretsManagerGateway } from "../../src/aws/gateway";
 import { currentValue, manifest } from "../pulumi/support";
 import { type FaultAction, type FaultProxy, type FaultRule, startFaultProxy } from "../support/fault-proxy";
 import { createProject, pulumiOp, writeProjectFile } from "../support/pulumi";
 import { report } from "./report";
-import { FULL, ownedSecrets, stateSummary, versionIds } from "./support";
+import { FULL, mapLimit, ownedSecrets, stateSummary, versionIds } from "./support";
 
 const N = FULL ? 300 : 40;
+type Drainable = { standardRetryStrategy: { capacity: number } };
 const MAX_RUNS = 4;
 
 /** About `total` of all requests fail, split evenly over the actions (each rule draws on its own). */
@@ -40,6 +44,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy.stop();
   report("faults", { secrets: N, levels: rows });
+});
+
+describe("the SDK's retry quota", () => {
+  it("a drained quota does not stop a retry that maxAttempts allows", async () => {
+    const client = createSecretsManagerClient({ endpoint: proxy.endpoint });
+    const strategy = (await (
+      client.config as unknown as { retryStrategy: () => Promise<Drainable> }
+    ).retryStrategy()) as Drainable;
+    // As after hundreds of retries in one deployment: no token left in the SDK's quota.
+    strategy.standardRetryStrategy.capacity = 0;
+    proxy.resetCounts();
+    proxy.setRules([{ targets: ["ListSecrets"], times: 2, action: { type: "reset" } }]);
+    const gateway = new SecretsManagerGateway(client);
+    await expect(gateway.describe(`rel-faults/quota-${process.pid}`)).resolves.toBeUndefined();
+    proxy.setRules([]);
+    expect(proxy.counts().ListSecrets).toBe(3);
+  });
 });
 
 describe(`up of ${N} secrets through injected faults`, () => {
@@ -82,8 +103,8 @@ describe(`up of ${N} secrets through injected faults`, () => {
 
       const state = await stateSummary(project);
       const owned = await ownedSecrets(`secret-manifests-inline/${stack}`);
-      const versions = await Promise.all(names.map((n) => versionIds(n)));
-      const values = await Promise.all(names.map((n) => currentValue(n)));
+      const versions = await mapLimit(names, 20, versionIds);
+      const values = await mapLimit(names, 20, currentValue);
       const duplicates = versions.reduce((n, v) => n + Math.max(0, Object.keys(v).length - 1), 0);
       const injected = log.filter((e) => e.fault).length;
       rows.push({

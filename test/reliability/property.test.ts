@@ -246,6 +246,21 @@ describe("sops: mutated fixtures", () => {
   const originals = new Map<string, ResolvedValue>();
   const plaintexts = ["s3cr3t-p@ss", "json-s3cret", "env-s3cret", "ini-s3cret", "tok-123"];
 
+  it("a key repeated with a blank value is refused (the MAC skips blanks)", async () => {
+    const original = readFileSync(path.join(FIXTURES, "basic.enc.yaml"), "utf8");
+    const tampered = original.replace(/^( {4}password: ENC\[.*)$/m, '$1\n    password: ""');
+    expect(tampered).not.toBe(original);
+    writeFileSync(path.join(root, "dup.enc.yaml"), tampered);
+    for (const ref of ["db.password", undefined]) {
+      const err = await resolve("dup.enc.yaml", ref).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expectCleanUserError(err);
+      expect((err as UserError).format()).toMatch(/the key "db.password" appears twice/);
+    }
+  });
+
   it("decrypt to a clean error or exactly the original value", async () => {
     for (const f of fixtures) {
       copyFileSync(path.join(FIXTURES, f.file), path.join(root, f.file));

@@ -165,6 +165,14 @@ export async function versionIds(name: string): Promise<Record<string, string[]>
   return Object.fromEntries((res.Versions ?? []).map((v) => [v.VersionId ?? "", v.VersionStages ?? []]));
 }
 
+/** Maps with at most `width` calls in flight: checking 300 secrets at once overwhelms moto. */
+export async function mapLimit<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += width)
+    out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
+  return out;
+}
+
 export interface StateSummary {
   /** Secret names of the ManagedSecret resources recorded with an id. */
   secrets: string[];

@@ -1,10 +1,11 @@
 /** Picks the store by file extension, exactly like sops (`cmd/sops/formats/formats.go`). */
 import { extname } from "node:path";
+import type { TreeNode } from "../tree.js";
 import { parseBinary } from "./binary.js";
 import { parseDotenv } from "./dotenv.js";
 import { parseIni } from "./ini.js";
 import { parseJson } from "./json.js";
-import type { ParsedFile } from "./parsed.js";
+import { FormatError, type ParsedFile } from "./parsed.js";
 import { parseYaml } from "./yaml.js";
 
 export type SopsFormat = "yaml" | "json" | "dotenv" | "ini" | "binary";
@@ -34,7 +35,29 @@ const PARSERS: Record<SopsFormat, (text: string) => ParsedFile> = {
 };
 
 export function parseSopsFile(format: SopsFormat, text: string): ParsedFile {
-  return PARSERS[format](text);
+  const parsed = PARSERS[format](text);
+  for (const branch of parsed.branches) rejectDuplicateKeys(branch, "");
+  return parsed;
+}
+
+/**
+ * A key given twice is refused. The MAC hashes values only and skips empty strings and
+ * nulls, so `password: ""` added after an encrypted `password` keeps the MAC valid, and a
+ * reader taking the last key (JSON.parse, most consumers of the whole document) gets the
+ * blank value: a tampered file would decrypt to a wrong value. A file sops wrote from a
+ * well-formed document has no duplicates.
+ */
+function rejectDuplicateKeys(node: TreeNode, at: string): void {
+  if (node.kind === "seq") node.items.forEach((item, i) => rejectDuplicateKeys(item, `${at}[${i}]`));
+  if (node.kind !== "map") return;
+  const seen = new Set<string>();
+  for (const [key, value] of node.entries) {
+    const path = at ? `${at}.${key}` : key;
+    if (seen.has(key))
+      throw new FormatError(`the key "${path}" appears twice; a sops file never repeats a key`);
+    seen.add(key);
+    rejectDuplicateKeys(value, path);
+  }
 }
 
 export { FormatError, type ParsedFile } from "./parsed.js";
