@@ -240,6 +240,11 @@ function callsIn(counts) {
 const loaded = await loadFaultProxy();
 const moto = await startMoto();
 const proxy = await loaded.startFaultProxy({ target: moto.endpoint });
+// An interrupted bench must not leave moto running.
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.once(signal, () => {
+    moto.stop().finally(() => process.exit(130));
+  });
 const work = mkdtempSync(path.join(tmpdir(), "sm-bench-"));
 const keyFile = path.join(work, "age-key.txt");
 execFileSync("age-keygen", ["-o", keyFile], { stdio: "ignore" });

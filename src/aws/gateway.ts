@@ -61,11 +61,6 @@ export interface DescribeOptions {
    * removed by hand) is looked up by name.
    */
   owner?: string;
-  /**
-   * Nobody waits on the answer yet (a lookup started ahead, while the engine checks the
-   * inputs of new resources): wait longer for others to fill the batch.
-   */
-  ahead?: boolean;
 }
 
 /**
@@ -101,19 +96,22 @@ const LIST_FILTER_MAX_VALUES = 10;
 const BATCH_GET_MAX_IDS = 20;
 /** How long one listing of a stack's secrets answers lookups (a refresh's reads arrive over seconds). */
 const OWNED_LISTING_TTL_MS = 30_000;
+/** A stack with more secrets than this many ListSecrets pages looks new names up by name. */
+const CREATE_LISTING_MAX_PAGES = 3;
 
 export interface GatewayOptions {
   /** How long reads wait for others to join their batch. */
   batchWindowMs?: number;
-  /** The same, for lookups started ahead of need (DescribeOptions.ahead). */
-  aheadWindowMs?: number;
 }
 
 export class SecretsManagerGateway implements SecretsGateway {
   private readonly listByName: Coalescer<ObservedSecret>;
   private readonly valueByName: Coalescer<CurrentValue>;
-  private readonly listByNameAhead: Coalescer<ObservedSecret>;
   /** One listing per owner tag, shared by the reads arriving together; see takeOwned. */
+  private readonly createListings = new Map<
+    string,
+    { at: number; entries: Promise<Map<string, ObservedSecret> | undefined> }
+  >();
   private readonly ownedListings = new Map<
     string,
     { at: number; entries: Promise<Map<string, ObservedSecret>> }
@@ -125,18 +123,14 @@ export class SecretsManagerGateway implements SecretsGateway {
   ) {
     const windowMs = opts.batchWindowMs ?? 5;
     this.listByName = new Coalescer((names) => this.listSecrets(names), LIST_FILTER_MAX_VALUES, windowMs);
-    this.listByNameAhead = new Coalescer(
-      (names) => this.listSecrets(names),
-      LIST_FILTER_MAX_VALUES,
-      opts.aheadWindowMs ?? 100,
-    );
+
     this.valueByName = new Coalescer((names) => this.batchGetValues(names), BATCH_GET_MAX_IDS, windowMs);
   }
 
   async describe(name: string, opts: DescribeOptions = {}): Promise<ObservedSecret | undefined> {
     const listed =
       (opts.owner !== undefined ? await this.takeOwned(opts.owner, name) : undefined) ??
-      (await (opts.ahead ? this.listByNameAhead : this.listByName).load(name));
+      (await this.listByName.load(name));
     if (!listed || !opts.replication) return listed;
     return this.describeSecret(listed.arn);
   }
@@ -284,8 +278,38 @@ export class SecretsManagerGateway implements SecretsGateway {
     return found;
   }
 
-  /** Tag filters match prefixes of any tag: only exact owners are kept. */
-  private async listOwned(owner: string): Promise<Map<string, ObservedSecret>> {
+  /**
+   * Where a new secret of `owner`'s stands before it is created, for far fewer calls than
+   * one lookup per name: creates run --parallel at a time, too few to fill a ListSecrets
+   * batch. When the stack has at most CREATE_LISTING_MAX_PAGES pages of secrets, one
+   * listing of them (pending deletion included) answers every create of the next
+   * OWNED_LISTING_TTL_MS: a name missing from it is not this stack's, and CreateSecret
+   * itself then finds out whether anyone else's secret holds the name. A larger stack
+   * looks names up one batch at a time, as before.
+   */
+  async lookUpForCreate(name: string, owner: string): Promise<ObservedSecret | undefined> {
+    let listing = this.createListings.get(owner);
+    if (!listing || Date.now() - listing.at > OWNED_LISTING_TTL_MS) {
+      const entries = this.listOwned(owner, CREATE_LISTING_MAX_PAGES);
+      listing = { at: Date.now(), entries };
+      this.createListings.set(owner, listing);
+      const mine = listing;
+      entries.catch(() => {
+        if (this.createListings.get(owner) === mine) this.createListings.delete(owner);
+      });
+    }
+    const all = await listing.entries;
+    if (all === undefined) return this.listByName.load(name);
+    const found = all.get(name);
+    all.delete(name);
+    return found;
+  }
+
+  /** Tag filters match prefixes of any tag: only exact owners are kept. Undefined past maxPages. */
+  private async listOwned(owner: string): Promise<Map<string, ObservedSecret>>;
+  private async listOwned(owner: string, maxPages: number): Promise<Map<string, ObservedSecret> | undefined>;
+  private async listOwned(owner: string, maxPages = Infinity) {
+    let pages = 0;
     const found = new Map<string, ObservedSecret>();
     const request: ListSecretsRequest = {
       Filters: [
@@ -304,6 +328,7 @@ export class SecretsManagerGateway implements SecretsGateway {
         if (observed.tags[OWNER_TAG] === owner) found.set(observed.name, observed);
       }
       request.NextToken = res.NextToken;
+      if (++pages >= maxPages && request.NextToken) return undefined;
     } while (request.NextToken);
     return found;
   }

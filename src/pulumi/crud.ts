@@ -109,28 +109,6 @@ function definedOnly<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-/**
- * Lookups of new resources' names, started in `check`: the engine checks every new resource
- * as the program registers it, long before `create` runs with at most --parallel at a time,
- * so these fill ListSecrets batches (10 names) that creates alone never would.
- */
-const lookupsAhead = new Map<string, { at: number; listed: Promise<ObservedSecret | undefined> }>();
-const LOOKUP_AHEAD_TTL_MS = 60_000;
-const lookupKey = (inputs: ManagedSecretInputs) => `${inputs.region ?? ""}\n${inputs.name}`;
-
-function lookUpAhead(inputs: ManagedSecretInputs): void {
-  const listed = gatewayFor(inputs.region).then((g) => g.describe(inputs.name, { ahead: true }));
-  listed.catch(() => {}); // create looks again
-  lookupsAhead.set(lookupKey(inputs), { at: Date.now(), listed });
-}
-
-function takeLookupAhead(inputs: ManagedSecretInputs): Promise<ObservedSecret | undefined> | undefined {
-  const key = lookupKey(inputs);
-  const ahead = lookupsAhead.get(key);
-  lookupsAhead.delete(key);
-  return ahead && Date.now() - ahead.at < LOOKUP_AHEAD_TTL_MS ? ahead.listed : undefined;
-}
-
 async function apply(
   inputs: ManagedSecretInputs,
   listed?: Promise<ObservedSecret | undefined>,
@@ -174,7 +152,7 @@ function exitWithEngine(): void {
 
 /** Resolves the references here, in the provider process, and adds the keyed digest. */
 export async function check(
-  olds: ManagedSecretInputs,
+  _olds: ManagedSecretInputs,
   news: ManagedSecretInputs,
 ): Promise<pulumi.dynamic.CheckResult> {
   await settings;
@@ -183,7 +161,6 @@ export async function check(
     // or a bad sops file fails the preview, not the update.
     const value = await resolve(news);
     if (news.hmacKey === UNKNOWN || !news.hmacKey) return { inputs: news };
-    if (!olds.name && typeof news.name === "string") lookUpAhead(news);
     return { inputs: { ...news, digest: digestValue(value, hmacKeyBytes(news.hmacKey)) } };
   } catch (e) {
     if (!isUserError(e)) throw e;
@@ -207,7 +184,9 @@ export async function diff(
 
 export function create(inputs: ManagedSecretInputs): Promise<pulumi.dynamic.CreateResult> {
   return guarded(inputs.source, async () => {
-    const outs = await apply(inputs, takeLookupAhead(inputs));
+    // Where the name stands, from one listing of the stack's own secrets (see lookUpForCreate).
+    const gateway = await gatewayFor(inputs.region);
+    const outs = await apply(inputs, gateway.lookUpForCreate(inputs.name, inputs.owner));
     return { id: outs.arn, outs };
   });
 }

@@ -28,17 +28,20 @@ export async function reconcile(
     // ListSecrets is eventually consistent: a secret created moments ago (say, by a run
     // that crashed before recording it) may be missing from it, and CreateSecret then
     // says it exists. DescribeSecret sees it; plan again from there (adopting it if ours).
-    if (observed || !(error instanceof SecretsManagerError && error.reason === "exists")) throw error;
+    // The same when a lookup found no secret of this stack's and CreateSecret meets someone
+    // else's (or one pending deletion).
+    const taken = ["exists", "scheduledForDeletion"];
+    if (observed || !(error instanceof SecretsManagerError && taken.includes(error.reason))) throw error;
     return planAndApply(gateway, desired, await gateway.describeSecret(desired.name), owner);
   }
 }
 
 export interface ReconcileOptions {
   /**
-   * A lookup of the name started earlier (`describe` without replication), e.g. while the
-   * engine checked the inputs. Absent there: the secret is created straight away (an
-   * existing one then makes CreateSecret fail and is observed fresh, below). Present
-   * there: it is observed fresh, with replication, by ARN.
+   * A lookup of the name done another way (without replication), e.g. one listing of the
+   * stack's own secrets. Absent there: the secret is created straight away (an existing
+   * one then makes CreateSecret fail and is observed fresh). Present there: it is
+   * observed fresh, with replication, by ARN.
    */
   listed?: Promise<ObservedSecret | undefined>;
 }
