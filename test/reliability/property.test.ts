@@ -52,6 +52,16 @@ interface DesiredDraft {
   adopt: boolean;
 }
 
+/** A whole-document value as the JSON object it is; any other value unchanged. */
+function asObject(v: ResolvedValue | undefined): unknown {
+  if (v?.kind !== "string" || !v.text.startsWith("{")) return v;
+  try {
+    return JSON.parse(v.text);
+  } catch {
+    return v;
+  }
+}
+
 const STACK_LINE = /\n\s+at\s.+[:(]\d+/;
 
 /** A clean user error: a UserError whose text has no stack frame. */
@@ -302,7 +312,11 @@ describe("sops: mutated fixtures", () => {
           try {
             const got = await resolve(name, ref, f.binary);
             count(mutated === original ? "sops:unchanged" : "sops:same-value");
-            expect(got, `${name} ${ref} decrypted to a different value`).toEqual(expected);
+            // Blank values are outside the MAC (as in sops), so two adjacent blank keys can
+            // trade places: the same JSON object in another key order is the same value.
+            expect(asObject(got), `${name} ${ref} decrypted to a different value`).toEqual(
+              asObject(expected),
+            );
           } catch (err) {
             count("sops:error");
             expectCleanUserError(err);
