@@ -48,7 +48,9 @@ export function parseSopsFile(format: SopsFormat, text: string): ParsedFile {
  * well-formed document has no duplicates.
  */
 function rejectDuplicateKeys(node: TreeNode, at: string): void {
-  if (node.kind === "seq") node.items.forEach((item, i) => rejectDuplicateKeys(item, `${at}[${i}]`));
+  if (node.kind === "seq") {
+    for (const [i, item] of node.items.entries()) rejectDuplicateKeys(item, `${at}[${i}]`);
+  }
   if (node.kind !== "map") return;
   const seen = new Set<string>();
   for (const [key, value] of node.entries) {
