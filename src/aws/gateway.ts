@@ -170,7 +170,8 @@ export class SecretsManagerGateway implements SecretsGateway {
     return {
       arn: required(res.ARN, "CreateSecret ARN"),
       name: required(res.Name, "CreateSecret Name"),
-      versionId: required(res.VersionId, "CreateSecret VersionId"),
+      // The version id is the request token by API contract; moto omits it for an empty SecretString.
+      versionId: res.VersionId ?? input.token,
       replicationStatus: fromReplicationStatus(res.ReplicationStatus),
     };
   }
