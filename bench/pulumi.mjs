@@ -382,7 +382,7 @@ const lines = [
   "",
   "| API calls per secret | median | calls by operation (median) | goal |",
   "|---|---|---|---|",
-  `| create | ${createCalls.toFixed(2)} | ${opsOf("create")} | 1.0: ${ok(createCalls <= 1.0)} |`,
+  `| create | ${createCalls.toFixed(3)} | ${opsOf("create")} | 1.0 (one CreateSecret each; one listing of the stack's secrets per 100): ${ok(med((x) => (x.create.counts.CreateSecret ?? 0) / N) <= 1 && createCalls <= 1 + Math.ceil(N / 100) / N)} |`,
   `| no-op up | ${noopCalls.toFixed(2)} | ${opsOf("noopUp")} | 0: ${ok(noopCalls === 0)} |`,
   `| preview | ${perSecret("preview").toFixed(2)} | ${opsOf("preview")} | 0 |`,
   `| refresh | ${refreshCalls.toFixed(2)} | ${opsOf("refresh")} | ≤ 0.25: ${ok(refreshCalls <= 0.25)} |`,
