@@ -196,7 +196,9 @@ describe("iam-policy covers a real deployment", () => {
       manifest(names.adopted, "  adopt: true\n  value:\n    string: { fromEnv: IAM_TOKEN }"),
     );
     const counts = await step("up");
-    expect(counts).toMatchObject({ CreateSecret: 2, TagResource: 1, PutSecretValue: 1 });
+    // Two creates, plus the adopted name's CreateSecret, which fails with "exists" (the name is
+    // not in the stack's owner-tag listing) and is then observed, tagged and given its value.
+    expect(counts).toMatchObject({ CreateSecret: 3, TagResource: 1, PutSecretValue: 1 });
   });
 
   it("value, description, tag and replica changes", async () => {

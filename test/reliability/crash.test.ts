@@ -19,6 +19,7 @@ import {
   providerProcess,
   pulumiCliProcess,
   recover,
+  restoreTruncatedCheckpoint,
   seeded,
   startOp,
   stateSummary,
@@ -38,6 +39,8 @@ interface Outcome {
   inStateAfterKill: number;
   inAwsAfterKill: number;
   pendingAfterKill: number;
+  /** The kill truncated the checkpoint and its .bak was restored. */
+  checkpointRestored: boolean;
   converged: boolean;
   duplicates: number;
   orphans: number;
@@ -79,18 +82,19 @@ async function trial(target: Target, seed: number): Promise<void> {
     env[`CRASH_V${i}`] = `value-${seed}-${i}`;
   });
 
-  // Kill once between 1 and N-1 CreateSecret calls have reached AWS, plus a seeded jitter.
+  // Kill once between 1 and N/2 CreateSecret calls have reached AWS, plus a short seeded
+  // jitter: late enough to be mid-run, early enough that the run cannot finish first.
   proxy.resetCounts();
-  const killAt = 1 + Math.floor(random() * (N - 1));
-  const jitterMs = Math.floor(random() * 150);
+  const killAt = 1 + Math.floor(random() * (N / 2));
+  const jitterMs = Math.floor(random() * 20);
   const running = startOp(project, "up", { manifests: ["manifests"], env });
   const driver = running.child.pid as number;
-  // Polling the proxy's counter is cheap; the process tree is read once, when it is time.
-  await waitFor(`${killAt} CreateSecret calls`, () => (proxy.counts().CreateSecret ?? 0) >= killAt);
-  await new Promise((r) => setTimeout(r, jitterMs));
+  // Both processes exist before the first create; find them first, kill at the chosen point.
   const provider = await waitFor("the provider process", () => providerProcess(driver));
   const victim =
     target === "cli" ? await waitFor("the pulumi CLI", () => pulumiCliProcess(driver)) : provider;
+  await waitFor(`${killAt} CreateSecret calls`, () => (proxy.counts().CreateSecret ?? 0) >= killAt);
+  await new Promise((r) => setTimeout(r, jitterMs));
   const killedAfterCreates = proxy.counts().CreateSecret ?? 0;
   process.kill(victim.pid, "SIGKILL");
   const killed = await running.done;
@@ -107,6 +111,7 @@ async function trial(target: Target, seed: number): Promise<void> {
     throw e;
   });
 
+  const checkpointRestored = restoreTruncatedCheckpoint(project);
   const afterKill = await stateSummary(project);
   const inAwsAfterKill = (await ownedSecrets(owner)).length;
 
@@ -126,6 +131,7 @@ async function trial(target: Target, seed: number): Promise<void> {
     inStateAfterKill: afterKill.secrets.length,
     inAwsAfterKill,
     pendingAfterKill: afterKill.pendingOperations,
+    checkpointRestored,
     converged: values.every((v, i) => v === env[`CRASH_V${i}`]) && state.pendingOperations === 0,
     duplicates: versions.reduce((n, v) => n + Math.max(0, Object.keys(v).length - 1), 0),
     orphans: inAws.filter((n) => !state.secrets.includes(n)).length,

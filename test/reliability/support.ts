@@ -4,7 +4,7 @@
  * after a killed `pulumi up`.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
   ListSecretsCommand,
@@ -199,6 +199,27 @@ export async function stateSummary(project: PulumiProject): Promise<StateSummary
  *    and takes it over without a new version).
  * Returns the CLI transcripts, for the report and for assertions.
  */
+/**
+ * The file backend writes the checkpoint in place: a SIGKILL mid-write leaves it truncated
+ * ("failed to load checkpoint: EOF"). The user's fix is the backup the backend keeps beside
+ * it. Returns whether that was needed.
+ */
+export function restoreTruncatedCheckpoint(project: PulumiProject): boolean {
+  const stacks = path.join(project.backend, ".pulumi", "stacks");
+  let restored = false;
+  for (const dir of readdirSync(stacks)) {
+    const checkpoint = path.join(stacks, dir, `${project.stack}.json`);
+    if (!existsSync(checkpoint)) continue;
+    try {
+      JSON.parse(readFileSync(checkpoint, "utf8"));
+    } catch {
+      copyFileSync(`${checkpoint}.bak`, checkpoint);
+      restored = true;
+    }
+  }
+  return restored;
+}
+
 export async function recover(project: PulumiProject, env: NodeJS.ProcessEnv): Promise<RunResult[]> {
   const cancel = await pulumiCli(project, ["cancel", "--yes"], env);
   const refresh = await pulumiCli(
