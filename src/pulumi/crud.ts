@@ -11,7 +11,7 @@ import type { ReplicaSpec } from "../manifest/spec";
 import { destroy, readSecret, reconcile, updateValue } from "../reconcile";
 import { digestValue, requestToken } from "../reconcile/digest";
 import { sameKmsKey } from "../reconcile/kms";
-import type { DesiredSecret, ObservedSecret } from "../reconcile/types";
+import type { AppliedSecret, DesiredSecret, ObservedSecret } from "../reconcile/types";
 import { resolveValue } from "../sources";
 import type { ResolvedValue } from "../sources/value";
 import {
@@ -41,6 +41,9 @@ async function gatewayFor(region: string | undefined): Promise<SecretsManagerGat
   }
   return gateway;
 }
+
+/** An input recorded in the outputs too, so `diff` can compare it with the last deployment. */
+type ComparedInput = keyof ManagedSecretInputs & keyof ManagedSecretOutputs;
 
 /** The unknown-value sentinel the engine sends for not-yet-known inputs during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -120,8 +123,21 @@ async function apply(
     inputs.owner,
     listed && { listed },
   );
+  return outputsOf(inputs, desired, applied);
+}
+
+/**
+ * What a deployment records. The value references are left out: the digest already says
+ * whether the value changed, and every byte here is stored in every checkpoint.
+ */
+function outputsOf(
+  inputs: ManagedSecretInputs,
+  desired: DesiredSecret,
+  applied: AppliedSecret,
+): ManagedSecretOutputs {
+  const { value: _references, ...recorded } = inputs;
   return definedOnly({
-    ...inputs,
+    ...recorded,
     digest: desired.digest,
     arn: applied.arn,
     versionId: applied.versionId,
@@ -176,7 +192,7 @@ export async function diff(
   news: ManagedSecretInputs,
 ): Promise<pulumi.dynamic.DiffResult> {
   await settings;
-  const differs = (k: keyof ManagedSecretInputs) => !isDeepStrictEqual(olds[k], news[k]);
+  const differs = (k: ComparedInput) => !isDeepStrictEqual(olds[k], news[k]);
   const replaces = REPLACE_ON_CHANGE.filter(differs);
   const changes = replaces.length > 0 || UPDATE_ON_CHANGE.some(differs) || news.digest === undefined;
   return { changes, replaces, deleteBeforeReplace: false };
@@ -208,7 +224,7 @@ export function update(
  */
 function onlyValueChanged(olds: ManagedSecretOutputs, news: ManagedSecretInputs): boolean {
   if (!olds.arn || !olds.versionId || !olds.digest || !news.digest) return false;
-  const same = (k: keyof ManagedSecretInputs) => isDeepStrictEqual(olds[k], news[k]);
+  const same = (k: ComparedInput) => isDeepStrictEqual(olds[k], news[k]);
   return REPLACE_ON_CHANGE.every(same) && UPDATE_ON_CHANGE.every((k) => k === "digest" || same(k));
 }
 
@@ -222,13 +238,7 @@ async function applyValue(
     versionId: olds.versionId,
     replicationStatus: olds.replicationStatus ?? [],
   });
-  return definedOnly({
-    ...news,
-    digest: desired.digest,
-    arn: applied.arn,
-    versionId: applied.versionId,
-    replicationStatus: applied.replicationStatus,
-  });
+  return outputsOf(news, desired, applied);
 }
 
 /** `delete` is a reserved word, hence the export alias. */

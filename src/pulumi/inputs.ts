@@ -29,7 +29,8 @@ export interface ManagedSecretInputs {
   digest?: ValueDigest;
 }
 
-export interface ManagedSecretOutputs extends ManagedSecretInputs {
+/** The recorded state: the inputs without the value references, plus what AWS returned. */
+export interface ManagedSecretOutputs extends Omit<ManagedSecretInputs, "value"> {
   arn: string;
   versionId: string;
   replicationStatus: AppliedSecret["replicationStatus"];
