@@ -200,9 +200,9 @@ export async function stateSummary(project: PulumiProject): Promise<StateSummary
  * Returns the CLI transcripts, for the report and for assertions.
  */
 /**
- * The file backend writes the checkpoint in place: a SIGKILL mid-write leaves it truncated
- * ("failed to load checkpoint: EOF"). The user's fix is the backup the backend keeps beside
- * it. Returns whether that was needed.
+ * The file backend writes the checkpoint and its `.attrs` metadata in place: a SIGKILL
+ * mid-write leaves either truncated ("failed to load checkpoint: EOF"). The user's fix is
+ * the backup pair the backend keeps beside them. Returns whether that was needed.
  */
 export function restoreTruncatedCheckpoint(project: PulumiProject): boolean {
   const stacks = path.join(project.backend, ".pulumi", "stacks");
@@ -210,14 +210,21 @@ export function restoreTruncatedCheckpoint(project: PulumiProject): boolean {
   for (const dir of readdirSync(stacks)) {
     const checkpoint = path.join(stacks, dir, `${project.stack}.json`);
     if (!existsSync(checkpoint)) continue;
-    try {
-      JSON.parse(readFileSync(checkpoint, "utf8"));
-    } catch {
-      copyFileSync(`${checkpoint}.bak`, checkpoint);
-      restored = true;
-    }
+    if (parsesAsJson(checkpoint) && parsesAsJson(`${checkpoint}.attrs`)) continue;
+    copyFileSync(`${checkpoint}.bak`, checkpoint);
+    copyFileSync(`${checkpoint}.bak.attrs`, `${checkpoint}.attrs`);
+    restored = true;
   }
   return restored;
+}
+
+function parsesAsJson(file: string): boolean {
+  try {
+    JSON.parse(readFileSync(file, "utf8"));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function recover(project: PulumiProject, env: NodeJS.ProcessEnv): Promise<RunResult[]> {
