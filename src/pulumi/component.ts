@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isUserError } from "../errors";
 import { loadManifests } from "../manifest";
 import type { SecretSpec } from "../manifest/spec";
+import { OWNER_TAG } from "../reconcile/types";
 import { ManagedSecret, type ManagedSecretArgs, StackHmacKey } from "./resources";
 
 export interface SecretManifestsArgs {
@@ -75,8 +76,6 @@ interface SharedArgs {
   owner: string;
   hmacKey: pulumi.Input<string>;
 }
-
-export const OWNER_TAG = "secret-manifests:stack";
 
 export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): ManagedSecretArgs {
   return {

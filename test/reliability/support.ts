@@ -12,6 +12,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import {
+  driverArgs,
   exportState,
   type OpOptions,
   type PulumiProject,
@@ -19,24 +20,17 @@ import {
   type RunResult,
 } from "../support/pulumi";
 
-export const REPO_ROOT = path.resolve(__dirname, "../..");
-const DRIVER = path.join(REPO_ROOT, "scripts/lib/pulumi-inline.mjs");
-export const OWNER_TAG = "secret-manifests:stack";
+export { REPO_ROOT } from "../support/pulumi";
+
+import { OWNER_TAG } from "../../src/reconcile/types";
+
+export { OWNER_TAG };
 
 /** `RELIABILITY_FULL=1` runs the full-size figures (100 secrets x 10 trials, 300-secret fault runs). */
 export const FULL = process.env.RELIABILITY_FULL === "1";
 
-/** Small seeded generator (mulberry32): the same seed gives the same trial. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seed gives the same trial. */
+export { seeded } from "../support/fault-proxy";
 
 export interface RunningOp {
   child: ChildProcess;
@@ -47,25 +41,10 @@ export interface RunningOp {
 export function startOp(
   project: PulumiProject,
   op: "up" | "preview" | "refresh" | "destroy",
-  opts: OpOptions & { parallel?: number } = {},
+  opts: OpOptions = {},
 ): RunningOp {
   const resultFile = path.join(project.dir, `.result-${op}-${Date.now()}-${Math.random()}.json`);
-  const args = [
-    DRIVER,
-    op,
-    "--work-dir",
-    project.dir,
-    "--stack",
-    project.stack,
-    "--backend",
-    project.backend,
-  ];
-  args.push("--result", resultFile);
-  for (const m of opts.manifests ?? []) args.push("--manifests", m);
-  for (const [k, v] of Object.entries(opts.config ?? {})) args.push("--config", `${k}=${v}`);
-  if (opts.parallel) args.push("--parallel", String(opts.parallel));
-  if (opts.expectNoChanges) args.push("--expect-no-changes");
-  if (opts.logVerbosity) args.push("--log-verbosity", String(opts.logVerbosity));
+  const args = driverArgs(project, op, opts, resultFile);
   const child = spawn(process.execPath, args, {
     cwd: project.dir,
     env: { ...process.env, ...project.env, ...opts.env },

@@ -55,7 +55,7 @@ export interface FaultProxy {
 
 export async function startFaultProxy(opts: { target: string; seed?: number }): Promise<FaultProxy> {
   const upstream = new URL(opts.target);
-  const random = mulberry32(opts.seed ?? 1);
+  const random = seeded(opts.seed ?? 1);
   let rules: (FaultRule & { used: number })[] = [];
   let entries: LoggedRequest[] = [];
 
@@ -215,8 +215,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Small seeded generator: the same seed injects the same faults in the same order. */
-function mulberry32(seed: number): () => number {
+/** Small seeded generator (mulberry32): the same seed injects the same faults in the same order. */
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

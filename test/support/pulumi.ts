@@ -87,15 +87,17 @@ export interface OpOptions {
   logVerbosity?: number;
   /** Show the detailed property diff (`--diff`). */
   diff?: boolean;
+  /** The engine's `--parallel`. */
+  parallel?: number;
 }
 
-/** Runs `pulumi up|preview|refresh|destroy` on the real engine. Never throws on a failed run. */
-export async function pulumiOp(
+/** The inline driver's command line for one operation; it writes its summary to `resultFile`. */
+export function driverArgs(
   project: PulumiProject,
   op: "up" | "preview" | "refresh" | "destroy",
-  opts: OpOptions = {},
-): Promise<RunResult> {
-  const resultFile = path.join(project.dir, `.result-${op}-${Date.now()}.json`);
+  opts: OpOptions,
+  resultFile: string,
+): string[] {
   const args = [
     DRIVER,
     op,
@@ -111,9 +113,21 @@ export async function pulumiOp(
   for (const [k, v] of Object.entries(opts.config ?? {})) args.push("--config", `${k}=${v}`);
   for (const [k, v] of Object.entries(opts.secretConfig ?? {})) args.push("--secret-config", `${k}=${v}`);
   if (opts.program) args.push("--program", opts.program);
+  if (opts.parallel) args.push("--parallel", String(opts.parallel));
   if (opts.expectNoChanges) args.push("--expect-no-changes");
   if (opts.diff) args.push("--diff");
   if (opts.logVerbosity) args.push("--log-verbosity", String(opts.logVerbosity));
+  return args;
+}
+
+/** Runs `pulumi up|preview|refresh|destroy` on the real engine. Never throws on a failed run. */
+export async function pulumiOp(
+  project: PulumiProject,
+  op: "up" | "preview" | "refresh" | "destroy",
+  opts: OpOptions = {},
+): Promise<RunResult> {
+  const resultFile = path.join(project.dir, `.result-${op}-${Date.now()}-${Math.random()}.json`);
+  const args = driverArgs(project, op, opts, resultFile);
   const res = await run(process.execPath, args, {
     cwd: project.dir,
     env: { ...process.env, ...project.env, ...opts.env },

@@ -10,12 +10,12 @@ import {
 import { UserError } from "../../errors";
 import { loadManifests } from "../../manifest/index";
 import type { SecretSpec } from "../../manifest/spec";
+import { OWNER_TAG } from "../../reconcile/types";
 import { referencedFiles } from "../../sources/index";
 import { formatOf, parseSopsFile } from "../../sources/sops/formats/index";
 import { parseMetadata } from "../../sources/sops/metadata";
 import { type CliIO, type Command, EXIT, parseCommandArgs, UsageError } from "../command";
 
-const OWNER_TAG = "secret-manifests:stack";
 /** IAM's limit on a managed policy, whitespace excluded. */
 const MANAGED_POLICY_MAX_CHARS = 6144;
 
