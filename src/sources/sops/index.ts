@@ -37,20 +37,32 @@ export class SopsFileError extends Error {
 }
 
 const cache = new Map<string, Promise<DecryptedFile>>();
+/** Requests for a file already being looked up join that lookup without a stat of their own. */
+const inFlight = new Map<string, Promise<DecryptedFile>>();
 
 /**
  * Decrypts a sops file (format from the extension, as sops does). Concurrent and repeated
  * calls for an unchanged file (same path, mtime and size) share one decryption.
  */
-export async function decryptFile(path: string, opts: DecryptOptions = {}): Promise<DecryptedFile> {
+export function decryptFile(path: string, opts: DecryptOptions = {}): Promise<DecryptedFile> {
   const absolute = resolve(path);
+  const joined = inFlight.get(absolute);
+  if (joined) return joined;
+  const pending = cachedOrDecrypted(absolute, opts.env ?? process.env);
+  inFlight.set(absolute, pending);
+  const forget = () => inFlight.delete(absolute);
+  pending.then(forget, forget);
+  return pending;
+}
+
+async function cachedOrDecrypted(absolute: string, env: NodeJS.ProcessEnv): Promise<DecryptedFile> {
   const info = await stat(absolute).catch(() => {
     throw new SopsFileError("file not found", "check the path; it is relative to the manifest file");
   });
   const key = `${absolute}\0${info.mtimeMs}\0${info.size}`;
   let pending = cache.get(key);
   if (!pending) {
-    pending = decryptUncached(absolute, opts.env ?? process.env);
+    pending = decryptUncached(absolute, env);
     cache.set(key, pending);
     // A failure is not remembered: the user may fix the key or file and retry in this process.
     pending.catch(() => cache.delete(key));
@@ -61,6 +73,7 @@ export async function decryptFile(path: string, opts: DecryptOptions = {}): Prom
 /** Forgets every decrypted file (tests and benchmarks measure cold decryption). */
 export function clearDecryptCache(): void {
   cache.clear();
+  inFlight.clear();
 }
 
 async function decryptUncached(path: string, env: NodeJS.ProcessEnv): Promise<DecryptedFile> {

@@ -36,8 +36,18 @@ export function str(text: string): ScalarNode {
   return { kind: "scalar", type: "str", text };
 }
 
+/** Maps larger than this get a hash index on first lookup: 1,000 lookups into a 1,000-key file would otherwise scan 500,000 entries. */
+const INDEX_FROM = 32;
+const indexes = new WeakMap<MapNode, Map<string, TreeNode>>();
+
 export function mapGet(map: MapNode, key: string): TreeNode | undefined {
-  return map.entries.find(([k]) => k === key)?.[1];
+  if (map.entries.length < INDEX_FROM) return map.entries.find(([k]) => k === key)?.[1];
+  let index = indexes.get(map);
+  if (!index) {
+    index = new Map(map.entries);
+    indexes.set(map, index);
+  }
+  return index.get(key);
 }
 
 /** Go's `strconv.FormatFloat(f, 'f', -1, 64)`: shortest round-trip digits, never an exponent. */

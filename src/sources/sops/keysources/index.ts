@@ -5,7 +5,6 @@
  */
 import type { AgeKey, KmsKey, MasterKey, SopsMetadata } from "../metadata.js";
 import { decryptAgeKey, loadAgeIdentities } from "./age.js";
-import { decryptKmsKey } from "./kms.js";
 
 /** The file needs a key type (or key groups) that only the sops binary handles. */
 export class NeedsSopsBinary extends Error {
@@ -34,6 +33,8 @@ export async function getDataKey(metadata: SopsMetadata, env: NodeJS.ProcessEnv)
   }
   for (const key of keys.filter((k): k is KmsKey => k.type === "kms")) {
     try {
+      // Loaded on demand: the KMS client costs ~20 ms to load, and most files use age.
+      const { decryptKmsKey } = await import("./kms.js");
       return await decryptKmsKey(key);
     } catch (error) {
       attempts.push(`AWS KMS key ${key.arn}: ${(error as Error).name}: ${(error as Error).message}`);
