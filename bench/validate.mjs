@@ -85,7 +85,7 @@ async function full(dir) {
 
 async function floor(dir) {
   const names = (await readdir(dir)).filter((n) => n.endsWith(".yaml"));
-  const { sources } = await load.readSourceFiles(
+  const { sources } = load.readSourceFiles(
     names.map((n) => path.join(dir, n)),
     dir,
   );

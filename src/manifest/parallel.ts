@@ -16,7 +16,10 @@ export interface WorkerRequest {
  * large manifest sets are split into one chunk per thread, the calling thread taking one.
  * Workers run compiled JavaScript only (under a TypeScript test runner everything stays in-process).
  */
-export async function checkFilesInParallel(files: string[], rootDir: string): ReturnType<typeof checkFiles> {
+export async function checkFilesInParallel(
+  files: string[],
+  rootDir: string,
+): Promise<ReturnType<typeof checkFiles>> {
   const workerScript = path.join(__dirname, "worker.js");
   const threads = __filename.endsWith(".js")
     ? Math.min(availableParallelism(), Math.floor(files.length / FILES_PER_EXTRA_THREAD) + 1)
@@ -33,7 +36,7 @@ export async function checkFilesInParallel(files: string[], rootDir: string): Re
   };
 }
 
-function inWorker(script: string, request: WorkerRequest): ReturnType<typeof checkFiles> {
+function inWorker(script: string, request: WorkerRequest): Promise<ReturnType<typeof checkFiles>> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(script, { workerData: request });
     worker.once("message", (result: { checks: FileCheck[]; errors: FileCheck["errors"] }) => resolve(result));

@@ -1,6 +1,7 @@
 import { parseAllDocuments } from "yaml";
 import type { UserError } from "../errors";
 import { ManifestDocument, type SourceFile } from "./document";
+import { parseFast } from "./fast-yaml";
 
 export interface ParsedFile {
   documents: { document: ManifestDocument; data: unknown }[];
@@ -14,6 +15,22 @@ export interface ParsedFile {
  * reported at its file:line:col and left out; the others are still validated.
  */
 export function parseManifestFile(source: SourceFile): ParsedFile {
+  const fast = parseFast(source.text);
+  if (fast) {
+    // A null document is `---` alone or only comments: nothing to validate.
+    const documents = fast
+      .filter(({ data }) => data !== null)
+      .map(({ index, contentStart, data }) => ({
+        document: new ManifestDocument(source, index, contentStart),
+        data,
+      }));
+    return { documents, errors: [], isSopsFile: isSopsEncrypted(documents[0]?.data) };
+  }
+  return parseWithYaml(source);
+}
+
+/** The reference parser: keeps the syntax tree and reports every syntax error with its position. */
+function parseWithYaml(source: SourceFile): ParsedFile {
   // prettyErrors would compute line positions and code frames for every document up front;
   // positions are computed lazily, only for the documents that have an error.
   const parsed = parseAllDocuments(source.text, { prettyErrors: false });
@@ -28,7 +45,10 @@ export function parseManifestFile(source: SourceFile): ParsedFile {
     try {
       const data = node.toJS();
       // `---` alone, or a document of only comments, holds null: nothing to validate.
-      if (data !== null) documents.push({ document: new ManifestDocument(source, index, node), data });
+      if (data !== null) {
+        const document = new ManifestDocument(source, index, node.contents.range[0], node);
+        documents.push({ document, data });
+      }
     } catch (e) {
       // toJS refuses alias bombs ("Excessive alias count") and similar abuse.
       errors.push(source.errorAt(node.contents.range[0], `YAML error: ${(e as Error).message}`));

@@ -4,4 +4,4 @@ import { checkFiles } from "./check-file";
 import type { WorkerRequest } from "./parallel";
 
 const { files, rootDir } = workerData as WorkerRequest;
-checkFiles(files, rootDir).then((result) => parentPort?.postMessage(result));
+parentPort?.postMessage(checkFiles(files, rootDir));
