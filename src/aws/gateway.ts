@@ -94,8 +94,6 @@ export interface SecretsGateway {
 /** API limits: Filter.Values holds at most 10 entries, BatchGetSecretValue at most 20 ids. */
 const LIST_FILTER_MAX_VALUES = 10;
 const BATCH_GET_MAX_IDS = 20;
-/** How long one listing of a stack's secrets answers lookups (a refresh's reads arrive over seconds). */
-const OWNED_LISTING_TTL_MS = 30_000;
 /** A stack with more secrets than this many ListSecrets pages looks new names up by name. */
 const CREATE_LISTING_MAX_PAGES = 3;
 
@@ -107,15 +105,11 @@ export interface GatewayOptions {
 export class SecretsManagerGateway implements SecretsGateway {
   private readonly listByName: Coalescer<ObservedSecret>;
   private readonly valueByName: Coalescer<CurrentValue>;
-  /** One listing per owner tag, shared by the reads arriving together; see takeOwned. */
-  private readonly createListings = new Map<
-    string,
-    { at: number; entries: Promise<Map<string, ObservedSecret> | undefined> }
-  >();
-  private readonly ownedListings = new Map<
-    string,
-    { at: number; entries: Promise<Map<string, ObservedSecret>> }
-  >();
+  /**
+   * Listings of a stack's secrets (by owner tag and page cap), each shared by every lookup
+   * of this provider process; see ownedListing.
+   */
+  private readonly ownedListings = new Map<string, Promise<Map<string, ObservedSecret> | undefined>>();
 
   constructor(
     private readonly client: SecretsManagerClient,
@@ -177,6 +171,7 @@ export class SecretsManagerGateway implements SecretsGateway {
   }
 
   async restoreSecret(secretId: string): Promise<void> {
+    this.ownedListings.clear();
     await this.call("RestoreSecret", secretId, () =>
       this.client.send(new RestoreSecretCommand({ SecretId: secretId })),
     );
@@ -252,64 +247,52 @@ export class SecretsManagerGateway implements SecretsGateway {
   }
 
   async deleteSecret(secretId: string, deletion: DeletionSpec) {
+    this.ownedListings.clear();
     await this.call("DeleteSecret", secretId, () =>
       this.client.send(new DeleteSecretCommand({ SecretId: secretId, ...deletionFields(deletion) })),
     );
   }
 
-  /**
-   * The secret `name` from one listing of every secret tagged as `owner`'s, shared by the
-   * reads of a refresh. Each listed entry is handed out once, and a listing serves lookups
-   * for OWNED_LISTING_TTL_MS at most: nothing is served twice, or stale.
-   */
+  /** The secret `name` from one listing of every secret tagged as `owner`'s (refresh reads). */
   private async takeOwned(owner: string, name: string): Promise<ObservedSecret | undefined> {
-    let listing = this.ownedListings.get(owner);
-    if (!listing || Date.now() - listing.at > OWNED_LISTING_TTL_MS) {
-      const entries = this.listOwned(owner);
-      listing = { at: Date.now(), entries };
-      this.ownedListings.set(owner, listing);
-      const mine = listing;
-      entries.catch(() => {
-        if (this.ownedListings.get(owner) === mine) this.ownedListings.delete(owner);
-      });
-    }
-    const all = await listing.entries;
-    const found = all.get(name);
-    all.delete(name);
-    return found;
+    return takeFrom(await this.ownedListing(owner, Infinity), name);
   }
 
   /**
    * Where a new secret of `owner`'s stands before it is created, for far fewer calls than
    * one lookup per name: creates run --parallel at a time, too few to fill a ListSecrets
    * batch. When the stack has at most CREATE_LISTING_MAX_PAGES pages of secrets, one
-   * listing of them (pending deletion included) answers every create of the next
-   * OWNED_LISTING_TTL_MS: a name missing from it is not this stack's, and CreateSecret
-   * itself then finds out whether anyone else's secret holds the name. A larger stack
-   * looks names up one batch at a time, as before.
+   * listing of them (pending deletion included) answers every create of this process: a
+   * name missing from it is not this stack's, and CreateSecret itself then finds out
+   * whether anyone else's secret holds the name. A larger stack looks names up by name.
    */
   async lookUpForCreate(name: string, owner: string): Promise<ObservedSecret | undefined> {
-    let listing = this.createListings.get(owner);
-    if (!listing || Date.now() - listing.at > OWNED_LISTING_TTL_MS) {
-      const entries = this.listOwned(owner, CREATE_LISTING_MAX_PAGES);
-      listing = { at: Date.now(), entries };
-      this.createListings.set(owner, listing);
+    const listing = await this.ownedListing(owner, CREATE_LISTING_MAX_PAGES);
+    return listing === undefined ? this.listByName.load(name) : takeFrom(listing, name);
+  }
+
+  /**
+   * One listing per owner and page cap for the whole provider process (one Pulumi
+   * operation). It cannot go stale through this process's own writes: the secrets it
+   * creates are never looked up again, and a delete or restore drops every listing. Each
+   * entry is handed out once, so a second read of a name asks AWS.
+   */
+  private ownedListing(owner: string, maxPages: number): Promise<Map<string, ObservedSecret> | undefined> {
+    const key = `${maxPages}\0${owner}`;
+    let listing = this.ownedListings.get(key);
+    if (!listing) {
+      listing = this.listOwned(owner, maxPages);
+      this.ownedListings.set(key, listing);
       const mine = listing;
-      entries.catch(() => {
-        if (this.createListings.get(owner) === mine) this.createListings.delete(owner);
+      listing.catch(() => {
+        if (this.ownedListings.get(key) === mine) this.ownedListings.delete(key);
       });
     }
-    const all = await listing.entries;
-    if (all === undefined) return this.listByName.load(name);
-    const found = all.get(name);
-    all.delete(name);
-    return found;
+    return listing;
   }
 
   /** Tag filters match prefixes of any tag: only exact owners are kept. Undefined past maxPages. */
-  private async listOwned(owner: string): Promise<Map<string, ObservedSecret>>;
-  private async listOwned(owner: string, maxPages: number): Promise<Map<string, ObservedSecret> | undefined>;
-  private async listOwned(owner: string, maxPages = Infinity) {
+  private async listOwned(owner: string, maxPages: number): Promise<Map<string, ObservedSecret> | undefined> {
     let pages = 0;
     const found = new Map<string, ObservedSecret>();
     const request: ListSecretsRequest = {
@@ -473,4 +456,14 @@ function observedFromDescribe(e: DescribeSecretResponse): ObservedSecret {
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`Secrets Manager response lacks ${what}`);
   return value;
+}
+
+/** Hands a listed secret out once: a later read of the same name must ask AWS. */
+function takeFrom(
+  listing: Map<string, ObservedSecret> | undefined,
+  name: string,
+): ObservedSecret | undefined {
+  const found = listing?.get(name);
+  listing?.delete(name);
+  return found;
 }
