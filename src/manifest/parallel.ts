@@ -26,10 +26,9 @@ export async function checkFilesInParallel(
     : 1;
   const chunks = Array.from({ length: threads }, (_, t) => files.filter((_, i) => i % threads === t));
   const [own = [], ...others] = chunks;
-  const results = await Promise.all([
-    checkFiles(own, rootDir),
-    ...others.map((chunk) => inWorker(workerScript, { files: chunk, rootDir })),
-  ]);
+  // Workers first: checking our own chunk holds this thread until it is done.
+  const inWorkers = others.map((chunk) => inWorker(workerScript, { files: chunk, rootDir }));
+  const results = [checkFiles(own, rootDir), ...(await Promise.all(inWorkers))];
   return {
     checks: results.flatMap((r) => r.checks).sort((a, b) => (a.absPath < b.absPath ? -1 : 1)),
     errors: results.flatMap((r) => r.errors),
