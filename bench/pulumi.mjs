@@ -328,6 +328,9 @@ try {
     );
     await step("floorPreview", () => pulumiOp(floor, "preview", { env, program: "program.cjs" }));
     await step("floorRefresh", () => pulumiOp(floor, "refresh", { env, program: "program.cjs" }));
+    await step("floorChange", () =>
+      pulumiOp(floor, "up", { env: { ...env, BENCH_VALUE_A: "env-value-b-9876543210" }, program: "program.cjs" }),
+    );
     const floorState = stateOf(floor);
     run.floorStateBytes = Buffer.byteLength(floorState);
     run.floorProviderBytes =
@@ -350,12 +353,14 @@ const createRatio = med((x) => x.create.ms / (x.floorCreate.ms + x.apiFloor.ms))
 const noopRatio = med((x) => x.noopUp.ms / x.floorNoopUp.ms);
 const previewRatio = med((x) => x.preview.ms / x.floorPreview.ms);
 const refreshRatio = med((x) => x.refresh.ms / x.floorRefresh.ms);
+const changeRatio = med((x) => x.change.ms / x.floorChange.ms);
 const perSecret = (label, per = N) => med((x) => x[label].calls / (typeof per === "function" ? per(x) : per));
 const createCalls = perSecret("create");
 const noopCalls = perSecret("noopUp");
 const refreshCalls = perSecret("refresh");
 const changeCalls = perSecret("change", (x) => x.changed);
 const stateBytes = med((x) => x.stateBytes / N);
+const resourceBytes = med((x) => x.resourceBytes);
 const peak = Math.max(
   ...runs.flatMap((x) => [x.create, x.noopUp, x.preview, x.refresh, x.change].map((s) => s.peakKb)),
 );
@@ -378,7 +383,7 @@ const lines = [
   `| no-op \`pulumi up\` | ${ms(med((x) => x.noopUp.ms))} | ${all((x) => x.noopUp.ms)} | engine ${ms(med((x) => x.floorNoopUp.ms))} | ${noopRatio.toFixed(2)} | ≤ 1.15: ${ok(noopRatio <= 1.15)} |`,
   `| no-op \`pulumi preview\` | ${ms(med((x) => x.preview.ms))} | ${all((x) => x.preview.ms)} | engine ${ms(med((x) => x.floorPreview.ms))} | ${previewRatio.toFixed(2)} | ≤ 1.15: ${ok(previewRatio <= 1.15)} |`,
   `| \`pulumi refresh\` | ${ms(med((x) => x.refresh.ms))} | ${all((x) => x.refresh.ms)} | engine ${ms(med((x) => x.floorRefresh.ms))} | ${refreshRatio.toFixed(2)} | (time reported) |`,
-  `| value change \`pulumi up\` (${runs[0]?.changed} of N changed) | ${ms(med((x) => x.change.ms))} | ${all((x) => x.change.ms)} | | | |`,
+  `| value change \`pulumi up\` (${runs[0]?.changed} of N changed) | ${ms(med((x) => x.change.ms))} | ${all((x) => x.change.ms)} | engine ${ms(med((x) => x.floorChange.ms))} (${runs[0]?.floorChange.changes.update ?? 0} updated) | ${changeRatio.toFixed(2)} | (time reported) |`,
   "",
   "| API calls per secret | median | calls by operation (median) | goal |",
   "|---|---|---|---|",
@@ -388,7 +393,7 @@ const lines = [
   `| refresh | ${refreshCalls.toFixed(2)} | ${opsOf("refresh")} | ≤ 0.25: ${ok(refreshCalls <= 0.25)} |`,
   `| value change (per changed secret) | ${changeCalls.toFixed(2)} | ${opsOf("change")} | 1.0: ${ok(changeCalls <= 1.0)} |`,
   "",
-  `State: ${(stateBytes / 1024).toFixed(2)} KiB per secret (whole checkpoint / N; one ManagedSecret resource ${(med((x) => x.resourceBytes) / 1024).toFixed(2)} KiB, its \`__provider\` ${runs[0]?.providerBytes} B, stored twice); engine floor ${(med((x) => x.floorStateBytes / N) / 1024).toFixed(2)} KiB per resource (its \`__provider\` ${runs[0]?.floorProviderBytes} B). Goal < 4 KB: ${ok(stateBytes < 4000)}.`,
+  `State: one ManagedSecret resource is ${resourceBytes.toLocaleString("en-US")} B of compact JSON in the checkpoint (its \`__provider\` ${runs[0]?.providerBytes} B, stored twice). Goal < 4 KB: ${ok(resourceBytes < 4000)}. The whole pretty-printed \`pulumi stack export\` is ${(stateBytes / 1024).toFixed(2)} KiB per secret, against ${(med((x) => x.floorStateBytes / N) / 1024).toFixed(2)} KiB per resource for the engine floor (its \`__provider\` ${runs[0]?.floorProviderBytes} B): the engine's URNs, property dependencies and indentation.`,
   `Provider process peak RSS (VmHWM): ${(peak / 1024).toFixed(0)} MiB (engine floor's no-op provider: ${(floorPeak / 1024).toFixed(0)} MiB).`,
 ];
 console.log(lines.join("\n"));
