@@ -2,60 +2,106 @@
  * YAML store: every document is a branch, the first document's `sops` key is the metadata
  * (each document carries a copy). Plain scalars are typed the way go.yaml.in/yaml/v3 types
  * them, because unencrypted values enter the MAC in Go's formatting.
+ *
+ * Built from js-yaml's event stream: it keeps key order, scalar styles and tags, and reads a
+ * 1,000-key file about four times faster than a `yaml` document model (bench/sops.mjs).
  */
 import {
-  type Alias,
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  type Node,
-  parseAllDocuments,
-  Scalar,
-} from "yaml";
+  EVENT_ID,
+  type Event,
+  getScalarValue,
+  parseEvents,
+  SCALAR_STYLE,
+  type ScalarEvent,
+  type YAMLException,
+} from "js-yaml";
 import { type Branch, goFormatFloat, NULL, type ScalarNode, str, type TreeNode } from "../tree.js";
 import { FormatError, type ParsedFile, splitMetadata } from "./parsed.js";
 
 export function parseYaml(text: string): ParsedFile {
-  const documents = parseAllDocuments(text, { schema: "failsafe", uniqueKeys: false });
-  if (!Array.isArray(documents)) throw new FormatError("the file is empty");
-  const branches = documents.map((doc) => {
-    if (doc.errors.length > 0)
-      throw new FormatError(`invalid YAML at line ${doc.errors[0]?.linePos?.[0].line ?? 1}`);
-    const root = toTree(doc.contents, doc);
+  let events: Event[];
+  try {
+    events = parseEvents(text, {});
+  } catch (error) {
+    throw new FormatError(`invalid YAML at line ${((error as YAMLException).mark?.line ?? 0) + 1}`);
+  }
+  const branches = buildDocuments(events, text).map((root) => {
     if (root.kind !== "map") throw new FormatError("a YAML document is not a mapping");
     return root;
   });
+  if (branches.length === 0) throw new FormatError("the file is empty");
   return splitMetadata(branches);
 }
 
-function toTree(node: Node | null | undefined, doc: Document.Parsed): TreeNode {
-  if (node === null || node === undefined) return NULL;
-  if (isAlias(node)) return toTree((node as Alias).resolve(doc) as Node | undefined, doc);
-  if (isMap(node)) {
-    const entries: Branch["entries"] = node.items.map((pair) => [
-      keyText(pair.key, doc),
-      toTree(pair.value as Node, doc),
-    ]);
-    return { kind: "map", entries };
+/** A collection being filled; a mapping alternates between expecting a key and its value. */
+type Frame =
+  | { kind: "document"; root: TreeNode }
+  | { kind: "seq"; node: Extract<TreeNode, { kind: "seq" }> }
+  | { kind: "map"; node: Branch; key: string | undefined };
+
+function buildDocuments(events: Event[], text: string): TreeNode[] {
+  const documents: TreeNode[] = [];
+  const anchors = new Map<string, TreeNode>();
+  const stack: Frame[] = [];
+  const attach = (node: TreeNode, keyText: () => string) => {
+    const frame = stack.at(-1);
+    if (frame?.kind === "document") frame.root = node;
+    else if (frame?.kind === "seq") frame.node.items.push(node);
+    else if (frame?.kind === "map" && frame.key === undefined) frame.key = keyText();
+    else if (frame?.kind === "map") {
+      frame.node.entries.push([frame.key as string, node]);
+      frame.key = undefined;
+    }
+  };
+  const complexKey = (): string => {
+    throw new FormatError("a mapping key is not a scalar");
+  };
+  const anchor = (event: { anchorStart: number; anchorEnd: number }, node: TreeNode) => {
+    if (event.anchorStart !== -1) anchors.set(text.slice(event.anchorStart, event.anchorEnd), node);
+  };
+  for (const event of events) {
+    switch (event.type) {
+      case EVENT_ID.DOCUMENT:
+        stack.push({ kind: "document", root: NULL });
+        break;
+      case EVENT_ID.POP: {
+        const done = stack.pop();
+        if (done?.kind === "document") documents.push(done.root);
+        break;
+      }
+      case EVENT_ID.SCALAR: {
+        const value = getScalarValue(text, event);
+        const node = scalar(value, event, text);
+        anchor(event, node);
+        attach(node, () => value);
+        break;
+      }
+      case EVENT_ID.ALIAS: {
+        const node = anchors.get(text.slice(event.anchorStart, event.anchorEnd));
+        if (!node) throw new FormatError("an alias names no anchor");
+        attach(node, () => (node.kind === "scalar" ? node.text : complexKey()));
+        break;
+      }
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE: {
+        const node: TreeNode =
+          event.type === EVENT_ID.MAPPING ? { kind: "map", entries: [] } : { kind: "seq", items: [] };
+        anchor(event, node);
+        attach(node, complexKey);
+        stack.push(node.kind === "map" ? { kind: "map", node, key: undefined } : { kind: "seq", node });
+        break;
+      }
+    }
   }
-  if (isSeq(node)) return { kind: "seq", items: node.items.map((item) => toTree(item as Node, doc)) };
-  if (isScalar(node)) return scalar(node);
-  throw new FormatError("unsupported YAML node");
+  return documents;
 }
 
-function keyText(key: unknown, doc: Document.Parsed): string {
-  const node = isAlias(key) ? (key as Alias).resolve(doc) : key;
-  return isScalar(node) ? String(node.value) : String(node);
-}
+const EXPLICIT_STR_TAGS = new Set(["!!str", "!<tag:yaml.org,2002:str>"]);
 
-const TAG_STR = "tag:yaml.org,2002:str";
-
-function scalar(node: Scalar): ScalarNode | typeof NULL {
-  const value = String(node.value);
-  const explicitStr = node.tag === TAG_STR || node.tag === "!!str";
-  if (node.type !== Scalar.PLAIN || explicitStr) return str(value);
+function scalar(value: string, event: ScalarEvent, text: string): ScalarNode | typeof NULL {
+  const explicitStr =
+    event.tagStart !== -1 && EXPLICIT_STR_TAGS.has(text.slice(event.tagStart, event.tagEnd));
+  if (event.style !== SCALAR_STYLE.PLAIN || explicitStr) return str(value);
   return resolvePlain(value);
 }
 
