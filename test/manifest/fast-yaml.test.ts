@@ -123,6 +123,8 @@ describe("fast YAML path", () => {
     ["a YAML 1.1 directive (yes would be true)", "%YAML 1.1\n---\na: yes\n"],
     ["a null plain key (yaml: '', js-yaml: 'null')", "~: a\n"],
     ["an empty key", ": a\n"],
+    ["a null key after an empty value", "a:\n~: x\n"],
+    ["a null key in a flow mapping", "v: {a, null: x}\n"],
     ["a complex key", "? [a, b]\n: c\n"],
     ["a duplicate key", "a: 1\na: 2\n"],
     ["a syntax error", "a: b: c\n"],
