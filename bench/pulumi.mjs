@@ -37,6 +37,9 @@ const { values: opt } = parseArgs({
     // The file backend rewrites the whole checkpoint twice per step (O(N^2) per operation);
     // PULUMI_SKIP_CHECKPOINTS writes it once at the end, for the product and the floor alike.
     "skip-checkpoints": { type: "boolean", default: false },
+    // Writes V8 CPU profiles of every Node process of every step (the program and the
+    // dynamic-provider process) under DIR/<run>-<step>/, for `node bench/profile-summary.mjs`.
+    profile: { type: "string" },
   },
 });
 const N = Number(opt.n);
@@ -290,6 +293,11 @@ try {
     writeFileSync(path.join(work, `api-${r}.json`), JSON.stringify(api));
     const env = { ...aws, SOPS_AGE_KEY_FILE: keyFile, BENCH_VALUE_A: "env-value-a-0123456789" };
     const step = async (label, fn) => {
+      if (opt.profile) {
+        const dir = path.resolve(opt.profile, `${r + 1}-${label}`);
+        mkdirSync(dir, { recursive: true });
+        process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
+      }
       proxy.resetCounts();
       const res = await fn();
       res.counts = proxy.counts();
