@@ -71,7 +71,10 @@ async function walk(dir: string): Promise<string[]> {
  * in worker threads, so the calling thread is not held up for long.
  * An unreadable file is an error, not a crash.
  */
-export function readSourceFiles(files: string[], rootDir: string): { sources: SourceFile[]; errors: UserError[] } {
+export function readSourceFiles(
+  files: string[],
+  rootDir: string,
+): { sources: SourceFile[]; errors: UserError[] } {
   const sources: SourceFile[] = [];
   const errors: UserError[] = [];
   for (const absPath of files) {

@@ -1,7 +1,5 @@
-/** Worker thread entry of parallel.ts: checks its chunk of files and posts the plain result back. */
+/** Worker thread entry of parallel.ts: checks the files it claims and posts the plain result back. */
 import { parentPort, workerData } from "node:worker_threads";
-import { checkFiles } from "./check-file";
-import type { WorkerRequest } from "./parallel";
+import { checkClaimedFiles, type WorkerRequest } from "./parallel";
 
-const { files, rootDir } = workerData as WorkerRequest;
-parentPort?.postMessage(checkFiles(files, rootDir));
+parentPort?.postMessage(checkClaimedFiles(workerData as WorkerRequest));
