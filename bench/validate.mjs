@@ -3,6 +3,7 @@
 // files read the same way, bare `yaml` parse + one compiled ajv validate per document.
 //
 // Run: scripts/with-tools npm run build && scripts/with-tools node bench/validate.mjs [N]
+import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -117,8 +118,11 @@ try {
     runs.floor.push(await time(floor, dir));
     runs.full.push(await time(full, dir));
   }
+  // What a user waits for: a fresh `secret-manifests validate` process, cold JIT and all.
+  runs.cli = [];
+  for (let r = 0; r < RUNS; r++) runs.cli.push(cliWallMs(dir));
   const [f, l] = [median(runs.floor), median(runs.full)];
-  const machine = `${cpus()[0]?.model.trim()}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the end (other jobs share the machine)`;
+  const machine = `${cpus()[0]?.model.trim()}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the end`;
   const row = (name, ms, all) =>
     `| ${name} | ${ms.toFixed(0)} ms | ${Math.round((N / ms) * 1000).toLocaleString("en-US")} | ${(ms / f).toFixed(2)}x | ${all.map((x) => x.toFixed(0)).join(", ")} |`;
   const report = [
@@ -128,14 +132,22 @@ try {
     "|---|---|---|---|---|",
     row("floor: read + `yaml` parseAllDocuments + toJS + compiled ajv validate", f, runs.floor),
     row("`loadManifests` (walk, read, parse, schema, normalize, cross-file checks)", l, runs.full),
+    row("`secret-manifests validate DIR`, a fresh process each run", median(runs.cli), runs.cli),
     "",
-    `Goal: ratio <= 1.3 and < 2000 ms: ${l / f <= 1.3 && l < 2000 ? "met" : "NOT met"}.`,
+    `Goal: ratio <= 1.3 and < 2000 ms: ${l / f <= 1.3 && l < 2000 && median(runs.cli) < 2000 ? "met" : "NOT met"}.`,
     "Run: `scripts/with-tools npm run build && scripts/with-tools node bench/validate.mjs`.",
   ].join("\n");
   console.log(report);
   if (!process.env.BENCH_NO_RECORD) await record(report);
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+function cliWallMs(dir) {
+  const start = performance.now();
+  const out = execFileSync(process.execPath, [path.join(repo, "dist/cli/main.js"), "validate", dir]).toString();
+  if (!out.includes(`${N} secrets, 0 errors`)) throw new Error(`unexpected validate output: ${out}`);
+  return performance.now() - start;
 }
 
 /** Replaces this benchmark's section of bench/RESULTS.md, leaving other sections alone. */

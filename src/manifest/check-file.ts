@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { UserError } from "../errors";
 import { ManifestDocument, SourceFile } from "./document";
+import type { FastYaml } from "./fast-yaml";
 import { readSourceFiles } from "./load";
 import { normalizeManifest } from "./normalize";
 import { parseManifestFile } from "./parse";
@@ -23,16 +24,20 @@ export interface FileCheck {
 }
 
 /** Reads and checks files one by one: syntax, schema, normalization. Cross-file checks come later. */
-export function checkFiles(files: string[], rootDir: string): { checks: FileCheck[]; errors: ErrorData[] } {
+export function checkFiles(
+  files: string[],
+  rootDir: string,
+  fastYaml: FastYaml,
+): { checks: FileCheck[]; errors: ErrorData[] } {
   const read = readSourceFiles(files, rootDir);
   return {
-    checks: read.sources.map((source) => checkSource(source, rootDir)),
+    checks: read.sources.map((source) => checkSource(source, rootDir, fastYaml)),
     errors: read.errors.map(toData),
   };
 }
 
-function checkSource(source: SourceFile, rootDir: string): FileCheck {
-  const parsed = parseManifestFile(source);
+function checkSource(source: SourceFile, rootDir: string, fastYaml: FastYaml): FileCheck {
+  const parsed = parseManifestFile(source, fastYaml);
   const errors: UserError[] = [...parsed.errors];
   const valid: FileCheck["valid"] = [];
   for (const { document, data } of parsed.documents) {

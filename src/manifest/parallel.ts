@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { checkFiles, type FileCheck } from "./check-file";
+import { loadFastYaml } from "./fast-yaml";
 
 /** Below this many files a worker's start-up (loading yaml and ajv, compiling the schema) costs more than it saves. */
 const FILES_PER_EXTRA_THREAD = 500;
@@ -32,7 +33,7 @@ export async function checkFilesInParallel(files: string[], rootDir: string): Pr
   const request: WorkerRequest = { files, rootDir, nextFile: new Int32Array(new SharedArrayBuffer(4)) };
   // Workers first: checking our own claims holds this thread until the files run out.
   const inWorkers = Array.from({ length: threads - 1 }, () => inWorker(workerScript, request));
-  const results = [checkClaimedFiles(request), ...(await Promise.all(inWorkers))];
+  const results = [await checkClaimedFiles(request), ...(await Promise.all(inWorkers))];
   return {
     checks: results.flatMap((r) => r.checks).sort((a, b) => (a.absPath < b.absPath ? -1 : 1)),
     errors: results.flatMap((r) => r.errors),
@@ -40,12 +41,13 @@ export async function checkFilesInParallel(files: string[], rootDir: string): Pr
 }
 
 /** Claims and checks files until none are left; the same loop in every thread. */
-export function checkClaimedFiles({ files, rootDir, nextFile }: WorkerRequest): Checked {
+export async function checkClaimedFiles({ files, rootDir, nextFile }: WorkerRequest): Promise<Checked> {
+  const fastYaml = await loadFastYaml();
   const checked: Checked = { checks: [], errors: [] };
   for (;;) {
     const start = Atomics.add(nextFile, 0, FILES_PER_CLAIM);
     if (start >= files.length) return checked;
-    const { checks, errors } = checkFiles(files.slice(start, start + FILES_PER_CLAIM), rootDir);
+    const { checks, errors } = checkFiles(files.slice(start, start + FILES_PER_CLAIM), rootDir, fastYaml);
     checked.checks.push(...checks);
     checked.errors.push(...errors);
   }

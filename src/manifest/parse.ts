@@ -1,7 +1,7 @@
 import { parseAllDocuments } from "yaml";
 import type { UserError } from "../errors";
 import { ManifestDocument, type SourceFile } from "./document";
-import { parseFast } from "./fast-yaml";
+import type { FastYaml } from "./fast-yaml";
 
 export interface ParsedFile {
   documents: { document: ManifestDocument; data: unknown }[];
@@ -14,8 +14,8 @@ export interface ParsedFile {
  * Splits a file into its non-empty YAML documents. A document with a syntax error is
  * reported at its file:line:col and left out; the others are still validated.
  */
-export function parseManifestFile(source: SourceFile): ParsedFile {
-  const fast = parseFast(source.text);
+export function parseManifestFile(source: SourceFile, fastYaml: FastYaml): ParsedFile {
+  const fast = fastYaml(source.text);
   if (fast) {
     // A null document is `---` alone or only comments: nothing to validate.
     const documents = fast

@@ -2,4 +2,4 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { checkClaimedFiles, type WorkerRequest } from "./parallel";
 
-parentPort?.postMessage(checkClaimedFiles(workerData as WorkerRequest));
+checkClaimedFiles(workerData as WorkerRequest).then((checked) => parentPort?.postMessage(checked));

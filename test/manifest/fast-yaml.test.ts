@@ -3,10 +3,15 @@
 // every position; the constructs it must decline are listed explicitly.
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { parseFast } from "../../src/manifest/fast-yaml";
+import { type FastYaml, loadFastYaml } from "../../src/manifest/fast-yaml";
 import { REPO_ROOT } from "./support";
+
+let parseFast: FastYaml;
+beforeAll(async () => {
+  parseFast = await loadFastYaml();
+});
 
 function byYaml(text: string) {
   return parseAllDocuments(text, { prettyErrors: false }).map((doc, index) => ({
@@ -22,11 +27,15 @@ function agrees(text: string): boolean {
   const fast = parseFast(text);
   if (fast === undefined) return false;
   const reference = byYaml(text);
-  expect(reference.every((doc) => doc.errors === 0), `yaml rejects what the fast path took: ${text}`).toBe(true);
+  expect(
+    reference.every((doc) => doc.errors === 0),
+    `yaml rejects what the fast path took: ${text}`,
+  ).toBe(true);
   const nonEmpty = <T extends { data: unknown }>(docs: T[]) => docs.filter((doc) => doc.data !== null);
-  expect(nonEmpty(fast).map(({ index, data }) => ({ index, data })), text).toEqual(
-    nonEmpty(reference).map(({ index, data }) => ({ index, data })),
-  );
+  expect(
+    nonEmpty(fast).map(({ index, data }) => ({ index, data })),
+    text,
+  ).toEqual(nonEmpty(reference).map(({ index, data }) => ({ index, data })));
   for (const doc of nonEmpty(fast)) {
     const line = (offset: number | undefined) => text.slice(0, offset).split("\n").length;
     expect(line(doc.contentStart), text).toBe(line(reference[doc.index]?.contentStart));
@@ -104,7 +113,13 @@ describe("fast YAML path", () => {
   it("agrees with yaml on every scalar as a value, a key, a list item and in flow collections", () => {
     let taken = 0;
     for (const scalar of SCALARS) {
-      for (const text of [`v: ${scalar}\n`, `${scalar}: v\n`, `- ${scalar}\n`, `v: [${scalar}]\n`, `v: {k: ${scalar}}\n`]) {
+      for (const text of [
+        `v: ${scalar}\n`,
+        `${scalar}: v\n`,
+        `- ${scalar}\n`,
+        `v: [${scalar}]\n`,
+        `v: {k: ${scalar}}\n`,
+      ]) {
         if (agrees(text)) taken++;
       }
     }
