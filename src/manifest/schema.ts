@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
@@ -15,9 +16,21 @@ export const MAX_SECRET_BYTES = 65536;
 
 export type JsonSchema = { [keyword: string]: unknown };
 
-let cached: JsonSchema | undefined;
+let cached: { text: string; schema: JsonSchema } | undefined;
+
+function schemaFile(): { text: string; schema: JsonSchema } {
+  if (!cached) {
+    const text = readFileSync(SCHEMA_PATH, "utf8");
+    cached = { text, schema: JSON.parse(text) as JsonSchema };
+  }
+  return cached;
+}
 
 export function manifestSchema(): JsonSchema {
-  cached ??= JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as JsonSchema;
-  return cached;
+  return schemaFile().schema;
+}
+
+/** Identifies the schema file's content (the precompiled validator records which it was made from). */
+export function manifestSchemaSha256(): string {
+  return createHash("sha256").update(schemaFile().text).digest("hex");
 }

@@ -1,21 +1,48 @@
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import type { ErrorObject, ValidateFunction } from "ajv";
-import Ajv2020 from "ajv/dist/2020";
+import type Ajv2020 from "ajv/dist/2020";
 import { displayPath, type Issue, joinPointer } from "./document";
-import { manifestSchema } from "./schema";
+import { manifestSchema, manifestSchemaSha256 } from "./schema";
 
 type AjvError = ErrorObject<string, Record<string, unknown>, unknown>;
 type SchemaObject = Record<string, unknown>;
 
 let compiled: ValidateFunction | undefined;
 
-/** The schema validator, compiled on first use and shared by every document of the process. */
+/** The schema validator, loaded or compiled on first use and shared by every document of the thread. */
 export function manifestValidator(): ValidateFunction {
-  compiled ??= compileValidator();
+  compiled ??= precompiledValidator() ?? schemaCompiler().compile(manifestSchema());
   return compiled;
 }
 
-function compileValidator(): ValidateFunction {
-  const ajv = new Ajv2020({
+/** Where scripts/build puts the validator as code (compiled output only). */
+const PRECOMPILED_PATH = path.join(__dirname, "schema-validator.js");
+
+/**
+ * Loading the validator as code takes ~3 ms; compiling the schema takes ~140 ms, in every
+ * thread of a large `validate`. Used only when it was generated from the schema file as it
+ * is now, so a stale build falls back to compiling.
+ */
+function precompiledValidator(): ValidateFunction | undefined {
+  if (!existsSync(PRECOMPILED_PATH)) return undefined;
+  const validate = require(PRECOMPILED_PATH) as ValidateFunction & { schemaSha256?: string };
+  return validate.schemaSha256 === manifestSchemaSha256() ? validate : undefined;
+}
+
+/** The validator as a CommonJS module (ajv standalone code), for scripts/build. */
+export function precompiledValidatorSource(): string {
+  const ajv = schemaCompiler({ source: true });
+  const { default: standaloneCode } = require("ajv/dist/standalone") as typeof import("ajv/dist/standalone");
+  const code = standaloneCode(ajv, ajv.compile(manifestSchema()));
+  return `${code}\nmodule.exports.schemaSha256 = ${JSON.stringify(manifestSchemaSha256())};\n`;
+}
+
+/** One set of options for the runtime compile and the precompiled code: both must judge alike. */
+function schemaCompiler({ source = false } = {}): Ajv2020 {
+  // Loaded here: a precompiled validator needs none of ajv's compiler.
+  const { default: Ajv } = require("ajv/dist/2020") as typeof import("ajv/dist/2020");
+  const ajv = new Ajv({
     allErrors: true,
     // The messages below need the failing subschema (parentSchema) and the offending data.
     verbose: true,
@@ -24,11 +51,12 @@ function compileValidator(): ValidateFunction {
     strictRequired: false,
     // JSON fields accept any scalar type.
     allowUnionTypes: true,
+    code: { source },
   });
   // Message annotations the VS Code / yaml-language-server JSON Schema dialect also reads.
   ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
   ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-  return ajv.compile(manifestSchema());
+  return ajv;
 }
 
 /** Every schema violation of one document, in plain words; empty when the document is valid. */

@@ -55,6 +55,11 @@ export function buildCli(): string {
   );
   cpSync(path.join(REPO_ROOT, "schemas"), path.join(out, "schemas"), { recursive: true });
   cpSync(path.join(REPO_ROOT, "package.json"), path.join(out, "package.json"));
+  // As scripts/build does: these tests then run the precompiled schema validator.
+  execFileSync(process.execPath, [
+    path.join(REPO_ROOT, "scripts/lib/precompile-schema.cjs"),
+    path.join(out, "dist"),
+  ]);
   return path.join(out, "dist", "cli", "main.js");
 }
 
