@@ -115,6 +115,6 @@ try {
 // Replace our own earlier section, leave every other section alone.
 const pattern = /## sops resolution\n[\s\S]*?(?=\n## |$)/;
 const updated = pattern.test(results)
-  ? results.replace(pattern, section.trimEnd())
+  ? results.replace(pattern, `${section.trimEnd()}\n`)
   : `${results.trimEnd()}\n\n${section}`;
 writeFileSync(resultsPath, updated.endsWith("\n") ? updated : `${updated}\n`);
