@@ -27,7 +27,9 @@ function bucketOf(url, functionName) {
 function summarize(file) {
   const profile = JSON.parse(readFileSync(file, "utf8"));
   const selfUs = new Map();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  for (const [i, id] of profile.samples.entries()) {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
   const buckets = new Map();
   let busy = 0;
   let idle = 0;
@@ -51,9 +53,13 @@ for (const step of readdirSync(dir).sort()) {
     const { isProvider, busy, idle, buckets } = summarize(path.join(dir, step, file));
     if (busy < 200_000) continue; // helper processes that did nothing worth showing
     const role = isProvider ? "dynamic provider" : "program / driver";
-    console.log(`\n${step} ${role} (${file}): ${(busy / 1e3).toFixed(0)} ms busy, ${(idle / 1e3).toFixed(0)} ms idle`);
+    console.log(
+      `\n${step} ${role} (${file}): ${(busy / 1e3).toFixed(0)} ms busy, ${(idle / 1e3).toFixed(0)} ms idle`,
+    );
     for (const [bucket, us] of [...buckets].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-      console.log(`  ${(us / 1e3).toFixed(0).padStart(7)} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${bucket}`);
+      console.log(
+        `  ${(us / 1e3).toFixed(0).padStart(7)} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${bucket}`,
+      );
     }
   }
 }

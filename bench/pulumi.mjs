@@ -343,7 +343,10 @@ try {
     await step("floorPreview", () => pulumiOp(floor, "preview", { env, program: "program.cjs" }));
     await step("floorRefresh", () => pulumiOp(floor, "refresh", { env, program: "program.cjs" }));
     await step("floorChange", () =>
-      pulumiOp(floor, "up", { env: { ...env, BENCH_VALUE_A: "env-value-b-9876543210" }, program: "program.cjs" }),
+      pulumiOp(floor, "up", {
+        env: { ...env, BENCH_VALUE_A: "env-value-b-9876543210" },
+        program: "program.cjs",
+      }),
     );
     const floorState = stateOf(floor);
     run.floorStateBytes = Buffer.byteLength(floorState);

@@ -145,7 +145,11 @@ try {
 
 function cliWallMs(dir) {
   const start = performance.now();
-  const out = execFileSync(process.execPath, [path.join(repo, "dist/cli/main.js"), "validate", dir]).toString();
+  const out = execFileSync(process.execPath, [
+    path.join(repo, "dist/cli/main.js"),
+    "validate",
+    dir,
+  ]).toString();
   if (!out.includes(`${N} secrets, 0 errors`)) throw new Error(`unexpected validate output: ${out}`);
   return performance.now() - start;
 }
