@@ -171,10 +171,15 @@ export class SecretsManagerGateway implements SecretsGateway {
   }
 
   async restoreSecret(secretId: string): Promise<void> {
-    this.ownedListings.clear();
-    await this.call("RestoreSecret", secretId, () =>
-      this.client.send(new RestoreSecretCommand({ SecretId: secretId })),
-    );
+    try {
+      await this.call("RestoreSecret", secretId, () =>
+        this.client.send(new RestoreSecretCommand({ SecretId: secretId })),
+      );
+    } finally {
+      // Afterwards, even when the call failed (it may have landed): a listing taken before
+      // or during it may predate the restore.
+      this.ownedListings.clear();
+    }
   }
 
   async putSecretValue(secretId: string, token: string, value: ResolvedValue) {
@@ -247,10 +252,15 @@ export class SecretsManagerGateway implements SecretsGateway {
   }
 
   async deleteSecret(secretId: string, deletion: DeletionSpec) {
-    this.ownedListings.clear();
-    await this.call("DeleteSecret", secretId, () =>
-      this.client.send(new DeleteSecretCommand({ SecretId: secretId, ...deletionFields(deletion) })),
-    );
+    try {
+      await this.call("DeleteSecret", secretId, () =>
+        this.client.send(new DeleteSecretCommand({ SecretId: secretId, ...deletionFields(deletion) })),
+      );
+    } finally {
+      // Afterwards, even when the call failed (it may have landed): a listing taken before
+      // or during it may predate the deletion.
+      this.ownedListings.clear();
+    }
   }
 
   /** The secret `name` from one listing of every secret tagged as `owner`'s (refresh reads). */
