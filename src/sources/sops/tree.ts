@@ -44,7 +44,9 @@ export function mapGet(map: MapNode, key: string): TreeNode | undefined {
   if (map.entries.length < INDEX_FROM) return map.entries.find(([k]) => k === key)?.[1];
   let index = indexes.get(map);
   if (!index) {
-    index = new Map(map.entries);
+    // The first entry of a key wins, as in the scan above.
+    index = new Map();
+    for (const [k, v] of map.entries) if (!index.has(k)) index.set(k, v);
     indexes.set(map, index);
   }
   return index.get(key);
