@@ -12,14 +12,16 @@ import { createSecretsManagerClient } from "../../src/aws/client.js";
 import { SecretsManagerGateway } from "../../src/aws/gateway.js";
 import { isUserError } from "../../src/errors.js";
 import { destroy, readSecret, reconcile, updateValue } from "../../src/reconcile/index.js";
-import { type DesiredSecret, OWNER_TAG } from "../../src/reconcile/types.js";
+import { type AppliedSecret, type DesiredSecret, OWNER_TAG } from "../../src/reconcile/types.js";
 import {
   binary,
   desired,
+  freshGateway,
   type Harness,
   HMAC_KEY,
   json,
   OWNER,
+  ownedBy,
   startHarness,
   text,
   uniquePrefix,
@@ -127,7 +129,7 @@ describe("reconcile against moto", () => {
     expect(Object.keys(await versionsOf(name))).toHaveLength(2);
   });
 
-  it("brings back a value whose version lost every stage (AWS ignores the put, the stage is moved)", async () => {
+  it("brings back a value whose version lost every stage by writing it afresh (it may be under an old KMS key)", async () => {
     const name = `${prefix}/deprecated`;
     const v1 = desired(name, text("first"));
     await converge(v1);
@@ -141,10 +143,19 @@ describe("reconcile against moto", () => {
       const staged = Object.entries(seen?.versionStages ?? {}).filter(([, stages]) => stages.length > 0);
       return seen && { ...seen, versionStages: Object.fromEntries(staged) };
     };
+    const applied = await reconcile(asAws, v1, OWNER);
+    // The put of v1's token is ignored (AWS keeps that version), so the value is written
+    // again under the rewrite token, encrypted with the secret's current key.
+    const puts = h.proxy.log().filter((e) => e.target === "PutSecretValue");
+    expect(puts.map((e) => e.clientRequestToken)).toEqual([v1.token, v1.rewriteToken]);
+    expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 2 });
+    expect(applied.versionId).toBe(v1.rewriteToken);
+    const current = await currentValue(name);
+    expect([current.VersionId, current.SecretString]).toEqual([v1.rewriteToken, "first"]);
+    expect(Object.keys(await versionsOf(name))).toHaveLength(4);
+    h.proxy.resetCounts();
     await reconcile(asAws, v1, OWNER);
-    expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1, UpdateSecretVersionStage: 1 });
-    expect((await currentValue(name)).VersionId).toBe(v1.token);
-    expect(Object.keys(await versionsOf(name))).toHaveLength(3);
+    expect(writeCounts(h.proxy)).toEqual({});
   });
 
   it("repairs a value changed in the console", async () => {
@@ -325,22 +336,23 @@ describe("reconcile against moto", () => {
   describe("destroy", () => {
     it("removes replicas first, then deletes with the recovery window", async () => {
       const name = `${prefix}/delete`;
-      await converge(desired(name, text("v"), { replicas: [{ region: "eu-west-1" }] }));
-      await destroy(h.gateway, name, { recoveryWindowInDays: 7 });
+      const { arn } = await converge(desired(name, text("v"), { replicas: [{ region: "eu-west-1" }] }));
+      const deleted = { arn, owner: OWNER, deletion: { recoveryWindowInDays: 7 } };
+      await destroy(h.gateway, deleted);
       const writes = h.proxy.log().filter((e) => writeCounts(h.proxy)[e.target]);
       expect(writes.map((e) => e.target)).toEqual(["RemoveRegionsFromReplication", "DeleteSecret"]);
       expect(writes[1]?.params).toMatchObject({ RecoveryWindowInDays: 7 });
       const described = await h.direct.send(new DescribeSecretCommand({ SecretId: name }));
       expect(described.DeletedDate).toBeDefined();
       h.proxy.resetCounts();
-      await destroy(h.gateway, name, { recoveryWindowInDays: 7 });
+      await destroy(h.gateway, deleted);
       expect(writeCounts(h.proxy)).toEqual({});
     });
 
     it("force-deletes without recovery", async () => {
       const name = `${prefix}/force`;
-      await converge(desired(name, text("v")));
-      await destroy(h.gateway, name, { forceDeleteWithoutRecovery: true });
+      const { arn } = await converge(desired(name, text("v")));
+      await destroy(h.gateway, { arn, owner: OWNER, deletion: { forceDeleteWithoutRecovery: true } });
       expect(h.proxy.log().find((e) => e.target === "DeleteSecret")?.params).toMatchObject({
         ForceDeleteWithoutRecovery: true,
       });
@@ -385,8 +397,8 @@ describe("reconcile against moto", () => {
     it("reads a missing or pending-deletion secret as gone", async () => {
       expect(await readSecret(h.gateway, `${prefix}/never`, Buffer.alloc(32, 7))).toBeUndefined();
       const d = desired(`${prefix}/gone`, text("v"));
-      await converge(d);
-      await destroy(h.gateway, d.name, { recoveryWindowInDays: 7 });
+      const { arn } = await converge(d);
+      await destroy(h.gateway, { arn, owner: OWNER, deletion: { recoveryWindowInDays: 7 } });
       expect(await readSecret(h.gateway, d.name, Buffer.alloc(32, 7))).toBeUndefined();
     });
 
@@ -439,28 +451,64 @@ describe("reconcile against moto", () => {
 
   describe("updateValue (a value-only change)", () => {
     const deployedOf = (applied: { arn: string; versionId: string }) => ({
-      ...applied,
+      arn: applied.arn,
+      versionId: applied.versionId,
+      owner: OWNER,
       replicationStatus: [],
     });
 
-    it("writes the new value with exactly one PutSecretValue", async () => {
+    it("writes the new value with exactly one PutSecretValue, after the shared ownership listing", async () => {
+      const owner = `${prefix}/stack`;
       const name = `${prefix}/uv`;
-      const applied = await converge(desired(name, text("one")));
-      const next = desired(name, text("two"));
-      const res = await updateValue(h.gateway, next, OWNER, deployedOf(applied));
-      expect(h.proxy.counts()).toEqual({ PutSecretValue: 1 });
+      const applied = await reconcile(h.gateway, ownedBy(desired(name, text("one")), owner), owner);
+      const gateway = freshGateway(h);
+      h.proxy.resetCounts();
+      const next = ownedBy(desired(name, text("two")), owner);
+      const res = await updateValue(gateway, next, owner, { ...deployedOf(applied), owner });
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 1 });
       expect(res.versionId).toBe(next.token);
       expect((await currentValue(name)).SecretString).toBe("two");
     });
 
+    it("shares one ownership listing among the value updates of a process", async () => {
+      const owner = `${prefix}/stack`;
+      const secrets = Array.from({ length: 20 }, (_, i) =>
+        ownedBy(desired(`${prefix}/uv-${i}`, text("one")), owner),
+      );
+      const applied = await Promise.all(secrets.map((d) => reconcile(h.gateway, d, owner)));
+      const gateway = freshGateway(h);
+      h.proxy.resetCounts();
+      await Promise.all(
+        secrets.map((d, i) =>
+          updateValue(gateway, ownedBy(desired(d.name, text("two")), owner), owner, {
+            ...deployedOf(applied[i] as AppliedSecret),
+            owner,
+          }),
+        ),
+      );
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 20 });
+    });
+
+    it("writes nothing when AWS already holds the value as the recorded version (digest changed only in form)", async () => {
+      const name = `${prefix}/uv-same`;
+      const d = desired(name, text("one"));
+      const applied = await converge(d);
+      const res = await updateValue(h.gateway, d, OWNER, deployedOf(applied));
+      expect(h.proxy.counts()).toEqual({});
+      expect(res.versionId).toBe(d.token);
+    });
+
     it("brings back a value held before with a stage move, without a new version", async () => {
+      const owner = `${prefix}/stack`;
       const name = `${prefix}/uv-back`;
-      const first = desired(name, text("one"));
-      await converge(first);
-      const applied = await converge(desired(name, text("two")));
+      const first = ownedBy(desired(name, text("one")), owner);
+      await reconcile(h.gateway, first, owner);
+      const applied = await reconcile(h.gateway, ownedBy(desired(name, text("two")), owner), owner);
       const before = Object.keys(await versionsOf(name)).length;
-      const res = await updateValue(h.gateway, first, OWNER, deployedOf(applied));
-      expect(h.proxy.counts()).toEqual({ PutSecretValue: 1, UpdateSecretVersionStage: 1 });
+      const gateway = freshGateway(h);
+      h.proxy.resetCounts();
+      const res = await updateValue(gateway, first, owner, { ...deployedOf(applied), owner });
+      expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1, UpdateSecretVersionStage: 1 });
       expect(res.versionId).toBe(first.token);
       expect(Object.keys(await versionsOf(name))).toHaveLength(before);
       expect((await currentValue(name)).SecretString).toBe("one");
@@ -472,7 +520,8 @@ describe("reconcile against moto", () => {
       await h.direct.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
       const next = desired(name, text("two"));
       const res = await updateValue(h.gateway, next, OWNER, deployedOf(applied));
-      expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1, CreateSecret: 1 });
+      // Not in the stack's listing any more: observed by its ARN (gone), then created again.
+      expect(writeCounts(h.proxy)).toEqual({ CreateSecret: 1 });
       expect(res.versionId).toBe(next.token);
       expect((await currentValue(name)).SecretString).toBe("two");
     });
