@@ -449,6 +449,165 @@ describe("reconcile against moto", () => {
     });
   });
 
+  describe("ownership before every write and delete", () => {
+    /** Stack A's secret, handed to stack B: A's tag removed, B adopts it. */
+    async function handedOver(name: string) {
+      const a = `${prefix}/stack-a`;
+      const b = `${prefix}/stack-b`;
+      const applied = await reconcile(h.gateway, ownedBy(desired(name, text("a1")), a), a);
+      await h.direct.send(new UntagResourceCommand({ SecretId: name, TagKeys: [OWNER_TAG] }));
+      await reconcile(h.gateway, ownedBy(desired(name, text("b1"), { adopt: true }), b), b);
+      h.proxy.resetCounts();
+      return { a, b, applied };
+    }
+
+    it("a value update of the old stack is refused, writing nothing", async () => {
+      const name = `${prefix}/handover-update`;
+      const { a, applied } = await handedOver(name);
+      const next = ownedBy(desired(name, text("a2")), a);
+      const error = await updateValue(freshGateway(h), next, a, {
+        arn: applied.arn,
+        versionId: applied.versionId,
+        owner: a,
+        replicationStatus: [],
+      }).catch((e: unknown) => e);
+      expect(isUserError(error)).toBe(true);
+      expect((error as Error).message).toContain("managed by another stack");
+      expect(writeCounts(h.proxy)).toEqual({});
+      expect((await currentValue(name)).SecretString).toBe("b1");
+    });
+
+    it("a destroy of the old stack is refused, deleting nothing", async () => {
+      const name = `${prefix}/handover-delete`;
+      const { a, b, applied } = await handedOver(name);
+      const error = await destroy(h.gateway, {
+        arn: applied.arn,
+        owner: a,
+        deletion: { recoveryWindowInDays: 7 },
+      }).catch((e: unknown) => e);
+      expect(isUserError(error)).toBe(true);
+      expect((error as Error).message).toContain(`now belongs to "${b}"`);
+      expect(writeCounts(h.proxy)).toEqual({});
+      const described = await h.direct.send(new DescribeSecretCommand({ SecretId: name }));
+      expect(described.DeletedDate).toBeUndefined();
+    });
+
+    it("a renamed stack re-tags its recorded secret with one TagResource", async () => {
+      const before = `${prefix}/old-name`;
+      const after = `${prefix}/new-name`;
+      const name = `${prefix}/renamed`;
+      const applied = await reconcile(h.gateway, ownedBy(desired(name, text("v")), before), before);
+      h.proxy.resetCounts();
+      const renamed = ownedBy(desired(name, text("v")), after);
+      await expect(reconcile(h.gateway, renamed, after)).rejects.toThrow(/managed by another stack/);
+      expect(writeCounts(h.proxy)).toEqual({});
+      await reconcile(h.gateway, renamed, after, { recorded: { arn: applied.arn, owner: before } });
+      expect(writeCounts(h.proxy)).toEqual({ TagResource: 1 });
+      const described = await h.direct.send(new DescribeSecretCommand({ SecretId: name }));
+      expect(described.Tags).toContainEqual({ Key: OWNER_TAG, Value: after });
+    });
+  });
+
+  describe("rollback and KMS", () => {
+    it("moves back to a staged version after a key change: AWS re-encrypted it", async () => {
+      const name = `${prefix}/kms-staged`;
+      await converge(desired(name, text("first")));
+      await converge(desired(name, text("second"), { kmsKeyId: "alias/new" }));
+      const back = desired(name, text("first"), { kmsKeyId: "alias/new" });
+      const applied = await reconcile(h.gateway, back, OWNER);
+      expect(writeCounts(h.proxy)).toEqual({ UpdateSecretVersionStage: 1 });
+      expect(applied.versionId).toBe(back.token);
+    });
+
+    it("writes an unstaged version afresh after a key change: it may still be under the old key", async () => {
+      const name = `${prefix}/kms-unstaged`;
+      await converge(desired(name, text("first")));
+      await converge(desired(name, text("second"), { kmsKeyId: "alias/new" }));
+      await converge(desired(name, text("third"), { kmsKeyId: "alias/new" }));
+      const back = desired(name, text("first"), { kmsKeyId: "alias/new" });
+      const applied = await reconcile(h.gateway, back, OWNER);
+      const puts = h.proxy.log().filter((e) => e.target === "PutSecretValue");
+      expect(puts.map((e) => e.clientRequestToken)).toEqual([back.token, back.rewriteToken]);
+      expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 2 });
+      expect(applied.versionId).toBe(back.rewriteToken);
+      // The rewrite names the key it was written under.
+      expect(back.rewriteToken).not.toBe(desired(name, text("first")).rewriteToken);
+      const current = await currentValue(name);
+      expect([current.VersionId, current.SecretString]).toEqual([back.rewriteToken, "first"]);
+      h.proxy.resetCounts();
+      await reconcile(h.gateway, back, OWNER);
+      expect(writeCounts(h.proxy)).toEqual({});
+    });
+
+    it("does not take a PutSecretValue answer without VersionStages as AWSCURRENT", async () => {
+      const name = `${prefix}/no-stages`;
+      await converge(desired(name, text("first")));
+      const gateway = freshGateway(h);
+      gateway.putSecretValue = async (id, token, value) => {
+        await h.gateway.putSecretValue(id, token, value);
+        return { versionStages: undefined };
+      };
+      h.proxy.resetCounts();
+      const v2 = desired(name, text("second"));
+      const applied = await reconcile(gateway, v2, OWNER);
+      // Observed, written, then described to learn the stages the answer left out.
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 1, DescribeSecret: 2, PutSecretValue: 1 });
+      expect(applied.versionId).toBe(v2.token);
+      expect((await currentValue(name)).VersionId).toBe(v2.token);
+    });
+  });
+
+  describe("replicas", () => {
+    it("a Failed replica is removed and added again", async () => {
+      const name = `${prefix}/replica-failed`;
+      const d = desired(name, text("v"), { replicas: [{ region: "eu-west-1" }] });
+      await converge(d);
+      const gateway = freshGateway(h);
+      const describeSecret = gateway.describeSecret.bind(gateway);
+      gateway.describeSecret = async (id) => {
+        const seen = await describeSecret(id);
+        return seen && { ...seen, replicas: seen.replicas.map((r) => ({ ...r, status: "Failed" })) };
+      };
+      h.proxy.resetCounts();
+      const applied = await reconcile(gateway, d, OWNER);
+      expect(writeCounts(h.proxy)).toEqual({ RemoveRegionsFromReplication: 1, ReplicateSecretToRegions: 1 });
+      expect(applied.replicationStatus).toMatchObject([{ region: "eu-west-1", status: "InSync" }]);
+    });
+  });
+
+  describe("create", () => {
+    it("never records a version AWS does not have (moto stores an empty string without one)", async () => {
+      const d = desired(`${prefix}/empty`, text(""));
+      const error = await reconcile(h.gateway, d, OWNER).catch((e: unknown) => e);
+      expect(isUserError(error)).toBe(true);
+      expect((error as Error).message).toContain("without a current version");
+    });
+
+    it("answers every create of a stack of any size from one listing of its secrets (100 per call)", async () => {
+      const owner = `${prefix}/big-stack`;
+      const names = Array.from({ length: 305 }, (_, i) => `${prefix}/many/${i}`);
+      for (let i = 0; i < names.length; i += 25)
+        await Promise.all(
+          names.slice(i, i + 25).map((n) =>
+            h.direct.send(
+              new CreateSecretCommand({
+                Name: n,
+                SecretString: "v",
+                Tags: [{ Key: OWNER_TAG, Value: owner }],
+              }),
+            ),
+          ),
+        );
+      const gateway = freshGateway(h);
+      h.proxy.resetCounts();
+      const found = await Promise.all(
+        [...names.slice(0, 10), `${prefix}/many/new`].map((n) => gateway.lookUpForCreate(n, owner)),
+      );
+      expect(found.map((o) => o?.name)).toEqual([...names.slice(0, 10), undefined]);
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 4 });
+    });
+  });
+
   describe("updateValue (a value-only change)", () => {
     const deployedOf = (applied: { arn: string; versionId: string }) => ({
       arn: applied.arn,
