@@ -45,9 +45,8 @@ export class SecretManifests extends pulumi.ComponentResource {
   }
 
   private async registerSecrets(a: SecretManifestsArgs): Promise<pulumi.Output<Record<string, string>>> {
-    const specs = await loadAll(a.paths);
     const config = new pulumi.Config(CONFIG_NAMESPACE);
-    const settings = await orRunError(() => sharedSettings(a, config, specs));
+    const { specs, settings } = await checkedManifests(a, config);
     const hmacKey = pulumi.secret(
       a.hmacKey ?? config.getSecret("hmacKey") ?? new StackHmacKey("hmac-key", { parent: this }).key,
     );
@@ -72,20 +71,26 @@ async function orRunError<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** All manifests are validated before any resource is registered: one bad file applies nothing. */
-function loadAll(paths: string[]): Promise<SecretSpec[]> {
-  return orRunError(async () => (await loadManifests(paths)).specs);
-}
-
 type Settings = Omit<SharedArgs, "hmacKey">;
 
 /**
- * The stack-wide settings, then every manifest against them, before any resource exists:
- * every reference is resolved here (the values are dropped at once; they never become
- * inputs), so one missing variable or undecryptable file fails the whole operation with
- * zero writes. The engine's per-resource `check` alone cannot promise that: other
- * resources' steps run while one resource's check fails.
+ * Every manifest loaded and checked, with the stack-wide settings, before any resource
+ * exists: one bad file, reference or setting means nothing is registered, so nothing is
+ * applied. Every reference is resolved here (the values are dropped at once; they never
+ * become inputs), so one missing variable or undecryptable file fails the whole operation
+ * with zero writes. The engine's per-resource `check` alone cannot promise that: other
+ * resources' steps run while one resource's check fails. Throws one RunError listing
+ * every problem.
  */
+export async function checkedManifests(
+  a: SecretManifestsArgs,
+  config: pulumi.Config,
+): Promise<{ specs: SecretSpec[]; settings: Settings }> {
+  const specs = await orRunError(async () => (await loadManifests(a.paths)).specs);
+  const settings = await orRunError(() => sharedSettings(a, config, specs));
+  return { specs, settings };
+}
+
 async function sharedSettings(
   a: SecretManifestsArgs,
   config: pulumi.Config,

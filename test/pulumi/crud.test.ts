@@ -22,7 +22,7 @@ const OWNER = "proj/crud-test";
 const HMAC_KEY = "ab".repeat(32);
 let proxy: FaultProxy;
 let prefix: string;
-let crud: typeof import("../../src/pulumi/crud");
+let crud: typeof import("../../src/pulumi/crud.js");
 
 beforeAll(async () => {
   proxy = await startFaultProxy({ target: inject("motoEndpoint") });
@@ -38,7 +38,7 @@ beforeEach(async () => {
 /** The next operation: a new provider process. */
 async function nextOperation() {
   vi.resetModules();
-  crud = await import("../../src/pulumi/crud");
+  crud = await import("../../src/pulumi/crud.js");
   const config: Record<string, string> = { "secret-manifests:endpoint": proxy.endpoint };
   await crud.configure({ config: { get: (key: string) => config[key] } } as never);
 }
