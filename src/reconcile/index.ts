@@ -153,6 +153,8 @@ export interface DeletedSecret {
   arn: string;
   /** The recorded owner: a secret tagged otherwise is refused, not deleted. */
   owner: string;
+  /** The recorded claim: a secret claimed by another resource since is left alone. */
+  claim?: string;
   deletion: DeletionSpec;
 }
 
@@ -162,7 +164,7 @@ export interface DeletedSecret {
  */
 export async function destroy(gateway: SecretsGateway, secret: DeletedSecret): Promise<void> {
   const observed = await gateway.describeSecret(secret.arn);
-  await apply(gateway, undefined, planDeletion(observed, secret.deletion, secret.owner));
+  await apply(gateway, undefined, planDeletion(observed, secret.deletion, secret.owner, secret.claim));
 }
 
 export interface KnownState {

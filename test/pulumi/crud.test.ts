@@ -121,13 +121,19 @@ describe("region", () => {
     expect(inNew?.DeletedDate).toBeUndefined();
   });
 
-  it("a replacement that lands on the same secret (pulumi up --replace) keeps it", async () => {
+  it("a replacement that lands on the same secret (pulumi up --replace) keeps it, even across a crash", async () => {
     process.env.CRUD_V = "v1";
     const name = `${prefix}/replace-same`;
     const old = await created(inputs(name, envValue("CRUD_V")));
     await nextOperation();
+    proxy.resetCounts();
     const replacement = await created(inputs(name, envValue("CRUD_V")));
     expect(replacement.arn).toBe(old.arn);
+    // The replacement's claim goes on with one TagResource; nothing else is written.
+    expect(writeCounts(proxy)).toEqual({ TagResource: 1 });
+    expect(replacement.claim).not.toBe(old.claim);
+    // The old resource's delete runs in the next operation (as after an interrupted update).
+    await nextOperation();
     proxy.resetCounts();
     await crud.delete(old.arn, old);
     expect(writeCounts(proxy)).toEqual({});
