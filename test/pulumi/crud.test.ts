@@ -161,6 +161,27 @@ describe("delete", () => {
   });
 });
 
+describe("stack rename", () => {
+  it("re-tags the resource's own secret to the new owner with one TagResource", async () => {
+    process.env.CRUD_V = "v1";
+    const name = `${prefix}/renamed`;
+    const olds = await created(inputs(name, envValue("CRUD_V")));
+    await nextOperation();
+    const renamed = "proj/renamed-stack";
+    const news = await checked(
+      inputs(name, envValue("CRUD_V"), { owner: renamed, tags: { [OWNER_TAG]: renamed } }),
+    );
+    expect((await crud.diff(olds.arn, olds, news)).changes).toBe(true);
+    proxy.resetCounts();
+    const res = await crud.update(olds.arn, olds, news);
+    expect(writeCounts(proxy)).toEqual({ TagResource: 1 });
+    expect(proxy.log().find((e) => e.target === "TagResource")?.params.Tags).toEqual([
+      { Key: OWNER_TAG, Value: renamed },
+    ]);
+    expect(res.outs).toMatchObject({ owner: renamed, claim: olds.claim });
+  });
+});
+
 describe("check", () => {
   it("refuses an empty value with file:line before any call", async () => {
     process.env.CRUD_EMPTY = "";
