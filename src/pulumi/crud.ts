@@ -345,6 +345,7 @@ export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dy
         digest: props.digest,
         hasReplicas: props.replicas.length > 0,
         owner: props.owner,
+        arn: props.arn,
       },
     );
     if (!found || found.observed.deletedDate) return {};
