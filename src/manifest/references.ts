@@ -171,11 +171,13 @@ function pathIssue(pointer: string, keyPath: string, document: MapNode): Issue |
     const parent = selectPath(document, parentSegments);
     const failing = parsePath(keyPath)[error.depth] as PathSegment;
     const where =
-      parentSegments.length === 0 ? "at the top of the file" : `under ${formatSegments(parentSegments)}`;
+      parentSegments.length === 0
+        ? "at the top level of the sops file"
+        : `under ${formatSegments(parentSegments)} in the sops file`;
     return {
       pointer,
       at: "value",
-      message: `${subject}: segment ${error.depth + 1} finds nothing ${where} in the sops file${lookupReason(error, parent)}`,
+      message: `${subject}: segment ${error.depth + 1} finds nothing ${where}${lookupReason(error, parent)}`,
       ...hintFor(parent, failing),
     };
   }

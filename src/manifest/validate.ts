@@ -219,7 +219,7 @@ function describe(data: unknown): string {
   if (data === null) return "null";
   if (Array.isArray(data)) return "a list";
   if (typeof data === "object") return "a mapping";
-  if (typeof data === "number") return Number.isInteger(data) ? "a whole number" : "a fractional number";
+  if (typeof data === "number") return Number.isInteger(data) ? "a number" : "a fractional number";
   return typeof data === "boolean" ? "true or false" : "a string";
 }
 

@@ -10,7 +10,7 @@ import * as path from "node:path";
 
 export type OutsideRootProblem = "absolute" | "escapes" | "symlink";
 
-/** The file is outside the project root; the message names the rule, not the path. */
+/** The file is outside the project root; the message (a predicate: "<field> is an absolute path") names the rule, not the path. */
 export class OutsideRootError extends Error {
   override readonly name = "OutsideRootError";
   constructor(readonly problem: OutsideRootProblem) {
@@ -19,9 +19,9 @@ export class OutsideRootError extends Error {
 }
 
 const OUTSIDE_ROOT_MESSAGES: Record<OutsideRootProblem, string> = {
-  absolute: "the file is given as an absolute path; references must stay inside the project root",
-  escapes: "the file's path climbs out of the project root with `..`",
-  symlink: "the file is a symlink (or inside a symlinked folder) that leads out of the project root",
+  absolute: "is an absolute path; references must stay inside the project root",
+  escapes: "climbs out of the project root with `..`",
+  symlink: "leads out of the project root through a symlink",
 };
 
 export const OUTSIDE_ROOT_HINT =
