@@ -128,7 +128,9 @@ export function pointerSegments(pointer: string): string[] {
 }
 
 export function joinPointer(pointer: string, segment: string | number): string {
-  return `${pointer}/${String(segment).replaceAll("~", "~0").replaceAll("/", "~1")}`;
+  const text = String(segment);
+  const escaped = /[~/]/.test(text) ? text.replaceAll("~", "~0").replaceAll("/", "~1") : text;
+  return `${pointer}/${escaped}`;
 }
 
 /** "/spec/replicas/0/region" -> "spec.replicas[0].region", the way users read their YAML. */

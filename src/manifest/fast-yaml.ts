@@ -138,7 +138,7 @@ function documentLayouts(jsYaml: JsYamlModule, events: Event[], text: string): D
       continue;
     }
     if (event.type === EVENT_ID.ALIAS || event.tagStart !== -1) return undefined;
-    const layout = layouts.at(-1) as DocumentLayout;
+    const layout = layouts[layouts.length - 1] as DocumentLayout;
     const start = event.type === EVENT_ID.SCALAR ? event.valueStart : event.start;
     let pointer: string | undefined;
     if (awaitingContent) {
@@ -148,27 +148,27 @@ function documentLayouts(jsYaml: JsYamlModule, events: Event[], text: string): D
       awaitingContent = false;
       pointer = "";
     }
-    const parent = stack.at(-1);
+    const parent = stack[stack.length - 1];
     if (parent?.kind === "mapping" && parent.nodes++ % 2 === 0) {
+      const plain = event.type === EVENT_ID.SCALAR && event.style === SCALAR_STYLE.PLAIN;
+      const plainText = plain ? text.slice(event.valueStart, event.valueEnd) : undefined;
       // `yaml` turns a null key into "", js-yaml into "null".
-      if (event.type === EVENT_ID.SCALAR && event.style === SCALAR_STYLE.PLAIN) {
-        if (YAML_NULL.test(text.slice(event.valueStart, event.valueEnd))) return undefined;
-      }
-      parent.key =
-        parent.pointer !== undefined && event.type === EVENT_ID.SCALAR
-          ? jsYaml.getScalarValue(text, event)
-          : undefined;
+      if (plainText !== undefined && YAML_NULL.test(plainText)) return undefined;
+      if (parent.pointer !== undefined)
+        parent.key =
+          event.type === EVENT_ID.SCALAR ? (plainText ?? jsYaml.getScalarValue(text, event)) : undefined;
       parent.keyOffset = start;
     } else if (parent?.kind === "mapping") {
-      pointer =
-        parent.pointer !== undefined && parent.key !== undefined
-          ? joinPointer(parent.pointer, parent.key)
-          : undefined;
-      if (pointer !== undefined) record(layout, pointer, parent.keyOffset);
+      if (parent.pointer !== undefined && parent.key !== undefined) {
+        pointer = joinPointer(parent.pointer, parent.key);
+        record(layout, pointer, parent.keyOffset);
+      }
     } else if (parent?.kind === "sequence") {
-      pointer = parent.pointer !== undefined ? joinPointer(parent.pointer, parent.items) : undefined;
+      if (parent.pointer !== undefined) {
+        pointer = `${parent.pointer}/${parent.items}`;
+        record(layout, pointer, start);
+      }
       parent.items++;
-      if (pointer !== undefined) record(layout, pointer, start);
     }
     const tracked = pointer !== undefined && isTracked(pointer) ? pointer : undefined;
     if (event.type === EVENT_ID.MAPPING)
