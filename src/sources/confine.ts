@@ -37,16 +37,43 @@ export interface ConfineOptions {
 /**
  * The absolute path to read for a reference's file (absolute, or relative to the root), or
  * an OutsideRootError. A file that does not exist inside the root passes: whoever reads it
- * reports that.
+ * reports that. Concurrent checks of one file (a thousand references into it) share one.
  */
-export async function confinedPath(file: string, opts: ConfineOptions): Promise<string> {
+export function confinedPath(file: string, opts: ConfineOptions): Promise<string> {
+  const key = `${opts.rootDir}\0${file}\0${opts.allowOutsideRoot === true}`;
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = checkConfined(file, opts);
+    inFlight.set(key, pending);
+    const forget = () => inFlight.delete(key);
+    pending.then(forget, forget);
+  }
+  return pending;
+}
+
+const inFlight = new Map<string, Promise<string>>();
+
+async function checkConfined(file: string, opts: ConfineOptions): Promise<string> {
   const absolute = path.resolve(opts.rootDir, file);
   if (opts.allowOutsideRoot) return absolute;
   if (path.isAbsolute(file)) throw new OutsideRootError("absolute");
   if (!isInside(opts.rootDir, absolute)) throw new OutsideRootError("escapes");
-  const [target, realRoot] = await Promise.all([realTarget(absolute), realpath(opts.rootDir)]);
-  if (!isInside(realRoot, target)) throw new OutsideRootError("symlink");
+  const [target, root] = await Promise.all([realTarget(absolute), realRootOf(opts.rootDir)]);
+  if (!isInside(root, target)) throw new OutsideRootError("symlink");
   return absolute;
+}
+
+/** A project root does not move while the process runs: resolve it once, not once per reference. */
+const realRoots = new Map<string, Promise<string>>();
+
+function realRootOf(rootDir: string): Promise<string> {
+  let pending = realRoots.get(rootDir);
+  if (!pending) {
+    pending = realpath(rootDir);
+    realRoots.set(rootDir, pending);
+    pending.catch(() => realRoots.delete(rootDir));
+  }
+  return pending;
 }
 
 function isInside(root: string, target: string): boolean {
