@@ -79,10 +79,10 @@ export async function checkManifests(paths: string[], opts: LoadOptions = {}): P
 export async function loadManifests(
   paths: string[],
   opts: LoadOptions = {},
-): Promise<{ specs: SecretSpec[]; warnings: UserError[]; files: number; documents: number }> {
-  const { specs, errors, warnings, files, documents } = await checkManifests(paths, opts);
+): Promise<Omit<ManifestCheck, "errors">> {
+  const { errors, ...loaded } = await checkManifests(paths, opts);
   if (errors.length > 0) throw new UserErrors(errors);
-  return { specs, warnings, files, documents };
+  return loaded;
 }
 
 function byLocation(a: UserError, b: UserError): number {

@@ -40,6 +40,8 @@ export interface SopsFileInfo {
   keyTypes: string[];
   /** Number of key groups; more than one is Shamir secret sharing, which only the sops binary decrypts. */
   keyGroups: number;
+  /** The AWS KMS master keys (and the role sops assumes for each), e.g. for an IAM policy. */
+  kmsKeys: Array<{ arn: string; role?: string }>;
 }
 
 type OpenedFile =
@@ -104,6 +106,9 @@ async function openSopsFile(file: string, opts: ReferenceOptions): Promise<Opene
       format,
       keyTypes: [...new Set(keys.map((k) => k.type))].sort(),
       keyGroups: metadata.keyGroups.length,
+      kmsKeys: keys.flatMap((k) =>
+        k.type === "kms" ? [{ arn: k.arn, ...(k.role ? { role: k.role } : {}) }] : [],
+      ),
     };
     return {
       info,

@@ -121,7 +121,13 @@ describe("main", () => {
       ],
       warnings: [],
       sopsFiles: [
-        { file: "examples/secrets/tls-cert.enc.bin", format: "binary", keyTypes: ["age"], keyGroups: 1 },
+        {
+          file: "examples/secrets/tls-cert.enc.bin",
+          format: "binary",
+          keyTypes: ["age"],
+          keyGroups: 1,
+          kmsKeys: [],
+        },
       ],
       keyTypes: ["age"],
     });

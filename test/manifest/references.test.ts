@@ -98,11 +98,11 @@ describe("sops references checked offline", () => {
 
   it("reports the key types each file needs: age, KMS, PGP and several key groups, read from the clear-text metadata", async () => {
     const yaml = readFileSync(path.join(FIXTURES, "basic.enc.yaml"), "utf8");
-    const kms =
+    const kmsBlock =
       "    kms:\n        - arn: arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\n          enc: AQICAHh\n";
     const pgp =
       "    pgp:\n        - fp: 85D77543B3D624B63CEA9E6DBC17301B491B3F21\n          enc: '-----BEGIN PGP MESSAGE-----'\n";
-    write("secrets/mixed.enc.yaml", yaml.replace("\nsops:\n", `\nsops:\n${kms}${pgp}`));
+    write("secrets/mixed.enc.yaml", yaml.replace("\nsops:\n", `\nsops:\n${kmsBlock}${pgp}`));
     const groups =
       "    key_groups:\n        - age:\n            - recipient: age1x\n              enc: x\n        - kms:\n            - arn: arn:aws:kms:eu-west-1:111122223333:alias/a\n              enc: x\n";
     write("secrets/shamir.enc.yaml", yaml.replace("\nsops:\n", `\nsops:\n${groups}`));
@@ -115,9 +115,22 @@ describe("sops references checked offline", () => {
     );
     const check = await checkManifests(["m.yaml"], { rootDir: root });
     expect(check.errors).toEqual([]);
+    const kms = (arn: string) => [{ arn }];
     expect(check.sopsFiles).toEqual([
-      { file: "secrets/mixed.enc.yaml", format: "yaml", keyTypes: ["age", "kms", "pgp"], keyGroups: 1 },
-      { file: "secrets/shamir.enc.yaml", format: "yaml", keyTypes: ["age", "kms"], keyGroups: 2 },
+      {
+        file: "secrets/mixed.enc.yaml",
+        format: "yaml",
+        keyTypes: ["age", "kms", "pgp"],
+        keyGroups: 1,
+        kmsKeys: kms("arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+      },
+      {
+        file: "secrets/shamir.enc.yaml",
+        format: "yaml",
+        keyTypes: ["age", "kms"],
+        keyGroups: 2,
+        kmsKeys: kms("arn:aws:kms:eu-west-1:111122223333:alias/a"),
+      },
     ]);
     const io = captureIO(root);
     expect(await validateCommand.run(["m.yaml"], io)).toBe(0);

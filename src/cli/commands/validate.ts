@@ -1,6 +1,5 @@
-import * as path from "node:path";
 import { checkManifests, type ManifestCheck, type SopsFileInfo } from "../../manifest/index";
-import { type CliIO, type Command, EXIT, parseCommandArgs, UsageError } from "../command";
+import { type CliIO, type Command, EXIT, parseCommandArgs, rootAndPaths, UsageError } from "../command";
 import { count, errorRecord, FORMATS, githubAnnotation, isFormat, warningText } from "../report";
 
 const usage = `Usage: secret-manifests validate [options] <path>...
@@ -59,10 +58,7 @@ export const validateCommand: Command = {
     if (!isFormat(format))
       throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${format}"`);
     if (positionals.length === 0) throw new UsageError("give at least one manifest file, folder or glob");
-    const rootDir = path.resolve(io.cwd, values.root ?? ".");
-    // Paths on the command line are the user's, relative to where they run the command.
-    const paths =
-      values.root === undefined ? positionals : positionals.map((p) => fromRoot(p, io.cwd, rootDir));
+    const { rootDir, paths } = rootAndPaths(values.root, positionals, io.cwd);
     const check = await checkManifests(paths, {
       rootDir,
       allowReadsOutsideRoot: values["allow-outside-root"],
@@ -74,10 +70,6 @@ export const validateCommand: Command = {
     return check.errors.length === 0 ? EXIT.ok : EXIT.failed;
   },
 };
-
-function fromRoot(userPath: string, cwd: string, rootDir: string): string {
-  return path.relative(rootDir, path.resolve(cwd, userPath)).split(path.sep).join("/") || ".";
-}
 
 /** "3 files, 5 manifests, 4 secrets, 1 error, 1 warning". */
 function summary(check: ManifestCheck): string {
