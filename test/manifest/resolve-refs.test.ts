@@ -70,6 +70,14 @@ describe("errors at resolution point at the reference", () => {
     expect(spec.source.lines?.["/spec/value/json/password/fromSops/path"]).toBe(12);
   });
 
+  it("a JSON field whose quoted key holds `/` and `~` (escaped in the pointer)", async () => {
+    const spec = await loadOne(
+      MANIFEST.replace("token: { fromEnv: APP_TOKEN }", '"a/b~c": { fromEnv: APP_TOKEN }'),
+    );
+    const error = await failure(spec);
+    expect(error.location).toEqual({ file: "m.yaml", line: 13, field: "/spec/value/json/a~1b~0c/fromEnv" });
+  });
+
   it("a sops file gone since validation: the line of its file field", async () => {
     const spec = await loadOne(MANIFEST);
     await unlink(path.join(root, "basic.enc.yaml"));
