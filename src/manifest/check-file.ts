@@ -65,11 +65,21 @@ function checkSource(source: SourceFile, rootDir: string, fastYaml: FastYaml): F
   };
 }
 
-/** The line of every reference and of its fields, so errors found when resolving it point at it. */
+/**
+ * The line of every reference, and of its fields where they sit on another line (block
+ * style), so errors found when resolving it point at it. Few entries: they live in the state.
+ */
 function referenceLines(spec: SecretSpec, document: ManifestDocument): Record<string, number> | undefined {
-  const pointers = valueReferences(spec).flatMap(refFieldPointers);
-  if (pointers.length === 0) return undefined;
-  return Object.fromEntries(pointers.map((pointer) => [pointer, document.keyLine(pointer)]));
+  const lines: Record<string, number> = {};
+  for (const placed of valueReferences(spec)) {
+    const referenceLine = document.keyLine(placed.pointer);
+    lines[placed.pointer] = referenceLine;
+    for (const pointer of refFieldPointers(placed)) {
+      const line = document.keyLine(pointer);
+      if (line !== referenceLine) lines[pointer] = line;
+    }
+  }
+  return Object.keys(lines).length > 0 ? lines : undefined;
 }
 
 function toData(error: UserError): ErrorData {

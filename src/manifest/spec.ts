@@ -62,9 +62,10 @@ export interface SpecSource {
   /** Line where the document starts. */
   line: number;
   /**
-   * Line of each reference and of its fields, by JSON pointer ("/spec/value/json/password",
-   * ".../fromEnv", ".../fromSops/path"), so that an error found when a reference is resolved
-   * points at the reference rather than at the document.
+   * Line of each reference by JSON pointer ("/spec/value/json/password"), and of its fields
+   * (".../fromEnv", ".../fromSops/path") where they are on another line, so that an error
+   * found when a reference is resolved points at the reference rather than at the document.
+   * A field without an entry is on its reference's line.
    */
   lines?: Record<string, number>;
 }

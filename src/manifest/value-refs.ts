@@ -24,7 +24,7 @@ export function valueReferences(spec: Pick<SecretSpec, "value">): PlacedRef[] {
 
 /** The pointers of a reference's own fields, where errors about it point. */
 export function refFieldPointers({ pointer, ref }: PlacedRef): string[] {
-  if ("fromEnv" in ref) return [pointer, `${pointer}/fromEnv`];
-  const own = [pointer, `${pointer}/fromSops/file`];
-  return ref.fromSops.path === undefined ? own : [...own, `${pointer}/fromSops/path`];
+  if ("fromEnv" in ref) return [`${pointer}/fromEnv`];
+  const file = `${pointer}/fromSops/file`;
+  return ref.fromSops.path === undefined ? [file] : [file, `${pointer}/fromSops/path`];
 }

@@ -176,10 +176,17 @@ function sopsError(
   return new UserError(`fromSops ${target}: ${reason}`, location(ctx, field), hint);
 }
 
-/** The reference's own line when the loader recorded it, else the document's. */
+/** The field's line as the loader recorded it, else its reference's, else the document's. */
 function location(ctx: ResolveContext, field: string) {
   const { file, line, lines } = ctx.manifest;
-  return { file, line: lines?.[field] ?? line, field };
+  let recorded: number | undefined;
+  for (
+    let at = field;
+    recorded === undefined && at.startsWith("/spec/value/");
+    at = at.slice(0, at.lastIndexOf("/"))
+  )
+    recorded = lines?.[at];
+  return { file, line: recorded ?? line, field };
 }
 
 function isRef(spec: JsonFieldSpec): spec is ValueRef {
