@@ -48,6 +48,10 @@ type OpenedFile =
   | { info: SopsFileInfo; document: MapNode | undefined }
   | { problem: Omit<Issue, "pointer" | "at"> };
 
+/**
+ * Checks every sops reference of the valid documents against its file, read once however
+ * many references use it; returns the errors and what each file needs to be decrypted.
+ */
 export async function referenceErrors(
   manifests: ValidManifest[],
   opts: ReferenceOptions,
@@ -161,29 +165,32 @@ function checkSopsRef(placed: PlacedRef, ref: SopsRef, opened: OpenedFile): Issu
   return pathIssue(pathPointer, keyPath, document);
 }
 
+/** A path that is malformed or finds nothing in the file's first document (sops' own `--extract` reads that one too). */
 function pathIssue(pointer: string, keyPath: string, document: MapNode): Issue | undefined {
   const subject = displayPath(pointer);
   let segments: PathSegment[];
   try {
     segments = parsePath(keyPath);
+  } catch (error) {
+    if (!(error instanceof PathSyntaxError)) throw error;
+    return { pointer, at: "value", message: `${subject} is not a valid path: ${error.message}` };
+  }
+  try {
     selectPath(document, segments);
     return undefined;
   } catch (error) {
-    if (error instanceof PathSyntaxError)
-      return { pointer, at: "value", message: `${subject} is not a valid path: ${error.message}` };
     if (!(error instanceof PathLookupError)) throw error;
-    const parentSegments = parsePath(keyPath).slice(0, error.depth);
-    const parent = selectPath(document, parentSegments);
-    const failing = parsePath(keyPath)[error.depth] as PathSegment;
+    const reached = segments.slice(0, error.depth);
+    const parent = selectPath(document, reached);
     const where =
-      parentSegments.length === 0
+      reached.length === 0
         ? "at the top level of the sops file"
-        : `under ${formatSegments(parentSegments)} in the sops file`;
+        : `under ${formatSegments(reached)} in the sops file`;
     return {
       pointer,
       at: "value",
       message: `${subject}: segment ${error.depth + 1} finds nothing ${where}${lookupReason(error, parent)}`,
-      ...hintFor(parent, failing),
+      ...hintFor(parent, segments[error.depth] as PathSegment),
     };
   }
 }
@@ -210,7 +217,14 @@ function hintFor(parent: TreeNode, failing: PathSegment): { hint?: string } {
   const wanted =
     "key" in failing ? failing.key : "keyOrIndex" in failing ? failing.keyOrIndex : String(failing.index);
   const tolerance = Math.max(1, Math.min(2, Math.floor(wanted.length / 3)));
-  const close = keys.find((key) => editDistance(key.toLowerCase(), wanted.toLowerCase()) <= tolerance);
+  const nearest = keys.reduce(
+    (best, key) => {
+      const distance = editDistance(key.toLowerCase(), wanted.toLowerCase());
+      return distance < best.distance ? { key, distance } : best;
+    },
+    { key: "", distance: Number.POSITIVE_INFINITY },
+  );
+  const close = nearest.distance <= tolerance ? nearest.key : undefined;
   const listed = keys
     .slice(0, MAX_LISTED_KEYS)
     .map((k) => `\`${k}\``)
