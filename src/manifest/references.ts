@@ -97,10 +97,20 @@ async function openSopsFile(file: string, opts: ReferenceOptions): Promise<Opene
         hint: "the path is relative to the manifest's own directory",
       },
     };
-  if (!stats.isFile()) return { problem: { message: "names a folder, not a sops file" } };
+  if (!stats.isFile())
+    return {
+      problem: {
+        message: stats.isDirectory()
+          ? "names a folder, not a sops file"
+          : "names a special file, not a sops file",
+      },
+    };
   const format = formatOf(absolute);
+  const text = await readFile(absolute, "utf8").catch((error: NodeJS.ErrnoException) => error);
+  if (text instanceof Error)
+    return { problem: { message: `names a file that cannot be read (${text.code ?? text.name})` } };
   try {
-    const parsed = parseSopsFile(format, await readFile(absolute, "utf8"));
+    const parsed = parseSopsFile(format, text);
     const metadata = parseMetadata(parsed.metadata);
     const keys = metadata.keyGroups.flat();
     if (keys.length === 0) throw new MetadataError("the sops metadata lists no master keys");

@@ -87,13 +87,14 @@ function isInside(root: string, target: string): boolean {
 /**
  * Where the path really leads. For a path that does not resolve (a missing file, or a
  * dangling symlink), where it would lead: otherwise "does not exist" against "leads out"
- * would tell a pull request whether a file outside the root exists.
+ * would tell a pull request whether a file outside the root exists. Ends at the file
+ * system root, which always resolves.
  */
 async function realTarget(file: string): Promise<string> {
   try {
     return await realpath(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  } catch {
+    // Missing, a file used as a folder, a loop, no permission, a NUL byte: the reader reports it.
     const link = await readlink(file).catch(() => undefined);
     const parent = await realTarget(path.dirname(file));
     return link === undefined ? path.join(parent, path.basename(file)) : path.resolve(parent, link);

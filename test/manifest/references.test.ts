@@ -146,6 +146,26 @@ describe("sops references checked offline", () => {
     });
   });
 
+  it("odd file names give clean errors: a NUL byte, a file used as a folder, a symlink loop", async () => {
+    symlinkSync("loop-b.enc.yaml", path.join(root, "secrets", "loop-a.enc.yaml"));
+    symlinkSync("loop-a.enc.yaml", path.join(root, "secrets", "loop-b.enc.yaml"));
+    write(
+      "odd.yaml",
+      [
+        // A YAML escape: the file name holds a NUL byte.
+        manifest("app/nul", sopsString('"secrets/a\\0b.enc.yaml"', "x")),
+        manifest("app/through-file", sopsString("secrets/basic.enc.yaml/inner.enc.yaml", "x")),
+        manifest("app/loop", sopsString("secrets/loop-a.enc.yaml", "x")),
+      ].join("---\n"),
+    );
+    const found = await messages(["odd.yaml"]);
+    expect(found).toHaveLength(3);
+    for (const message of found)
+      expect(message).toMatch(
+        /^odd\.yaml:\d+:\d+: spec\.value\.string\.fromSops\.file names a sops file that does not exist/,
+      );
+  });
+
   it("checks each file once however many references read it", async () => {
     const docs = Array.from({ length: 50 }, (_, i) =>
       manifest(`app/s${i}`, sopsString("secrets/basic.enc.yaml", "db.password")),
