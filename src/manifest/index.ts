@@ -9,7 +9,7 @@ import { toUserError, validManifests } from "./check-file";
 import { expandPaths } from "./load";
 import { checkFilesInParallel } from "./parallel";
 import type { SopsFileInfo } from "./references";
-import { semanticErrors } from "./semantic";
+import { semanticChecks } from "./semantic";
 import type { SecretSpec } from "./spec";
 
 export type { SopsFileInfo } from "./references";
@@ -54,7 +54,7 @@ export async function checkManifests(paths: string[], opts: LoadOptions = {}): P
     ...[...checked.errors, ...manifestFiles.flatMap((c) => c.errors)].map(toUserError),
   ];
   const valid = manifestFiles.flatMap(validManifests);
-  const semantic = await semanticErrors(valid, {
+  const semantic = await semanticChecks(valid, {
     rootDir,
     allowOutsideRoot: opts.allowReadsOutsideRoot ?? false,
   });

@@ -32,7 +32,7 @@ export interface SemanticResult {
 }
 
 /** The rules a JSON Schema cannot express: they span documents, the file system or the encoded value. */
-export async function semanticErrors(
+export async function semanticChecks(
   manifests: ValidManifest[],
   opts: SemanticOptions,
 ): Promise<SemanticResult> {
