@@ -66,8 +66,14 @@ ${tail}`;
 async function generate(dir) {
   // Real sops files: validation checks every reference's file, metadata and path (offline).
   await mkdir(path.join(dir, "secrets"));
-  await copyFile(path.join(repo, "examples/secrets/demo.enc.yaml"), path.join(dir, "secrets", "bench.enc.yaml"));
-  await copyFile(path.join(repo, "examples/secrets/tls-cert.enc.bin"), path.join(dir, "secrets", "bench.enc.bin"));
+  await copyFile(
+    path.join(repo, "examples/secrets/demo.enc.yaml"),
+    path.join(dir, "secrets", "bench.enc.yaml"),
+  );
+  await copyFile(
+    path.join(repo, "examples/secrets/tls-cert.enc.bin"),
+    path.join(dir, "secrets", "bench.enc.bin"),
+  );
   for (let i = 0; i < N; i += 500) {
     const batch = [];
     for (let j = i; j < Math.min(N, i + 500); j++) {
