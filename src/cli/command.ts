@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 
 /** Exit codes of every subcommand (sysexits.h style for the last one). */
@@ -46,4 +47,20 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O) 
     }
     throw e;
   }
+}
+
+/**
+ * The project root (`--root`, default the current folder) and the manifest paths given on
+ * the command line, which stay relative to where the user runs the command.
+ */
+export function rootAndPaths(
+  root: string | undefined,
+  positionals: string[],
+  cwd: string,
+): { rootDir: string; paths: string[] } {
+  const rootDir = path.resolve(cwd, root ?? ".");
+  if (root === undefined) return { rootDir, paths: positionals };
+  const fromRoot = (p: string) =>
+    path.relative(rootDir, path.resolve(cwd, p)).split(path.sep).join("/") || ".";
+  return { rootDir, paths: positionals.map(fromRoot) };
 }

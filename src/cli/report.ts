@@ -1,4 +1,4 @@
-import type { UserError } from "../errors";
+import { formatLocation, type UserError } from "../errors";
 
 /** Output formats shared by the commands that report problems in files. */
 export const FORMATS = ["text", "json", "github"] as const;
@@ -14,11 +14,17 @@ export function errorRecord(error: UserError) {
   return { file, line, col, path: field, message: error.message, hint: error.hint };
 }
 
+/** A warning as text: "file:line:col: warning: message (at /json/path)" plus its hint. */
+export function warningText(warning: UserError): string {
+  const where = warning.location ? `${formatLocation(warning.location)}: ` : "";
+  return `${where}warning: ${warning.format().slice(where.length)}`;
+}
+
 /**
  * A GitHub Actions workflow command that annotates the file in the pull request.
  * https://docs.github.com/actions/reference/workflow-commands-for-github-actions#setting-an-error-message
  */
-export function githubAnnotation(error: UserError): string {
+export function githubAnnotation(error: UserError, level: "error" | "warning" = "error"): string {
   const { file, line, col, field } = error.location ?? {};
   const properties = [
     file === undefined ? undefined : `file=${escapeProperty(file)}`,
@@ -28,7 +34,7 @@ export function githubAnnotation(error: UserError): string {
   ].filter(Boolean);
   const at = field ? ` (at ${field})` : "";
   const hint = error.hint ? `\nhint: ${error.hint}` : "";
-  return `::error ${properties.join(",")}::${escapeData(`${error.message}${at}${hint}`)}`;
+  return `::${level} ${properties.join(",")}::${escapeData(`${error.message}${at}${hint}`)}`;
 }
 
 function escapeData(text: string): string {

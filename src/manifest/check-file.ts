@@ -8,6 +8,7 @@ import { parseManifestFile } from "./parse";
 import type { RawManifest } from "./raw";
 import type { SecretSpec } from "./spec";
 import { schemaIssues } from "./validate";
+import { refFieldPointers, valueReferences } from "./value-refs";
 
 /** A UserError as plain data, so that it can cross a worker thread boundary. */
 type ErrorData = Pick<UserError, "message" | "location" | "hint">;
@@ -47,7 +48,10 @@ function checkSource(source: SourceFile, rootDir: string, fastYaml: FastYaml): F
       continue;
     }
     const context = { file: source.file, dir: path.dirname(source.absPath), rootDir, line: document.line };
-    valid.push({ index: document.index, spec: normalizeManifest(data as RawManifest, context) });
+    const spec = normalizeManifest(data as RawManifest, context);
+    const lines = referenceLines(spec, document);
+    if (lines) spec.source.lines = lines;
+    valid.push({ index: document.index, spec });
   }
   const { file, absPath, text } = source;
   return {
@@ -59,6 +63,23 @@ function checkSource(source: SourceFile, rootDir: string, fastYaml: FastYaml): F
     valid,
     errors: errors.map(toData),
   };
+}
+
+/**
+ * The line of every reference, and of its fields where they sit on another line (block
+ * style), so errors found when resolving it point at it. Few entries: they live in the state.
+ */
+function referenceLines(spec: SecretSpec, document: ManifestDocument): Record<string, number> | undefined {
+  const lines: Record<string, number> = {};
+  for (const placed of valueReferences(spec)) {
+    const referenceLine = document.keyLine(placed.pointer);
+    lines[placed.pointer] = referenceLine;
+    for (const pointer of refFieldPointers(placed)) {
+      const line = document.keyLine(pointer);
+      if (line !== referenceLine) lines[pointer] = line;
+    }
+  }
+  return Object.keys(lines).length > 0 ? lines : undefined;
 }
 
 function toData(error: UserError): ErrorData {

@@ -60,6 +60,8 @@ export class ManifestDocument {
     /** Character offset where the document's content starts, when the parser that read it knows. */
     private readonly knownStart?: number,
     private tree?: Document.Parsed,
+    /** Key offsets under /spec/value by JSON pointer, when the parser that read it knows. */
+    private readonly valueKeyOffsets?: ReadonlyMap<string, number>,
   ) {}
 
   get node(): Document.Parsed {
@@ -70,6 +72,12 @@ export class ManifestDocument {
   /** 1-based line where the document's content starts. */
   get line(): number {
     return this.source.position(this.contentStart()).line;
+  }
+
+  /** 1-based line of a field's key (of the deepest existing node on the pointer's path). */
+  keyLine(pointer: string): number {
+    const offset = this.valueKeyOffsets?.get(pointer) ?? this.offsetOf(pointer, "key");
+    return this.source.position(offset).line;
   }
 
   error(issue: Issue): UserError {
@@ -120,7 +128,9 @@ export function pointerSegments(pointer: string): string[] {
 }
 
 export function joinPointer(pointer: string, segment: string | number): string {
-  return `${pointer}/${String(segment).replaceAll("~", "~0").replaceAll("/", "~1")}`;
+  const text = String(segment);
+  const escaped = /[~/]/.test(text) ? text.replaceAll("~", "~0").replaceAll("/", "~1") : text;
+  return `${pointer}/${escaped}`;
 }
 
 /** "/spec/replicas/0/region" -> "spec.replicas[0].region", the way users read their YAML. */

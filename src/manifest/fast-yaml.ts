@@ -12,6 +12,7 @@
 import type * as JsYaml from "js-yaml";
 import type { Event, Schema as JsYamlSchema, ScalarTagDefinition } from "js-yaml";
 import { isScalar, type ScalarTag, Schema } from "yaml";
+import { joinPointer } from "./document";
 
 type JsYamlModule = typeof JsYaml;
 
@@ -23,6 +24,8 @@ export interface FastDocument {
   index: number;
   /** Character offset where the document's content starts. */
   contentStart: number;
+  /** Offset of the key of every node under /spec/value, by JSON pointer (see documentLayout). */
+  valueKeyOffsets: Map<string, number>;
   data: unknown;
 }
 
@@ -85,22 +88,41 @@ export function loadFastYaml(): Promise<FastYaml> {
 function parseFast(jsYaml: JsYamlModule, schema: JsYamlSchema, text: string): FastDocument[] | undefined {
   try {
     const events = jsYaml.parseEvents(text, {});
-    const starts = documentStarts(jsYaml, events, text);
-    if (!starts) return undefined;
+    const layouts = documentLayouts(jsYaml, events, text);
+    if (!layouts) return undefined;
     const values = jsYaml.constructFromEvents(events, { source: text, schema });
-    if (values.length !== starts.length) return undefined;
-    return values.map((data, index) => ({ index, contentStart: starts[index] ?? 0, data }));
+    if (values.length !== layouts.length) return undefined;
+    return values.map((data, index) => {
+      const layout = layouts[index] ?? { start: 0, valueKeyOffsets: new Map() };
+      return { index, contentStart: layout.start, valueKeyOffsets: layout.valueKeyOffsets, data };
+    });
   } catch {
     return undefined;
   }
 }
 
-type Frame = { kind: "mapping"; nodes: number } | { kind: "other" };
+/**
+ * The nodes under this pointer are where references live: their key offsets give each
+ * reference its own line. Only the path down to it is followed, so the rest costs nothing.
+ */
+const VALUE_POINTER = "/spec/value";
+const isTracked = (pointer: string) =>
+  VALUE_POINTER.startsWith(pointer) || pointer.startsWith(`${VALUE_POINTER}/`);
 
-/** Where each document's content starts; undefined when the file uses what only `yaml` reads faithfully. */
-function documentStarts(jsYaml: JsYamlModule, events: Event[], text: string): number[] | undefined {
+type Frame =
+  | { kind: "mapping"; nodes: number; pointer?: string; key?: string; keyOffset: number }
+  | { kind: "sequence"; items: number; pointer?: string }
+  | { kind: "other" };
+
+interface DocumentLayout {
+  start: number;
+  valueKeyOffsets: Map<string, number>;
+}
+
+/** Where each document's content starts and its value's keys are; undefined when the file uses what only `yaml` reads faithfully. */
+function documentLayouts(jsYaml: JsYamlModule, events: Event[], text: string): DocumentLayout[] | undefined {
   const { EVENT_ID, SCALAR_STYLE } = jsYaml;
-  const starts: number[] = [];
+  const layouts: DocumentLayout[] = [];
   const stack: Frame[] = [];
   let awaitingContent = false;
   for (const event of events) {
@@ -110,26 +132,53 @@ function documentStarts(jsYaml: JsYamlModule, events: Event[], text: string): nu
     }
     if (event.type === EVENT_ID.DOCUMENT) {
       if (event.directives.length > 0) return undefined;
-      starts.push(0);
+      layouts.push({ start: 0, valueKeyOffsets: new Map() });
       awaitingContent = true;
       stack.push({ kind: "other" });
       continue;
     }
     if (event.type === EVENT_ID.ALIAS || event.tagStart !== -1) return undefined;
+    const layout = layouts[layouts.length - 1] as DocumentLayout;
+    const start = event.type === EVENT_ID.SCALAR ? event.valueStart : event.start;
+    let pointer: string | undefined;
     if (awaitingContent) {
       // A scalar document is never a manifest; `yaml` reports it at its indicator, not its text.
       if (event.type === EVENT_ID.SCALAR && event.valueEnd > event.valueStart) return undefined;
-      starts[starts.length - 1] = event.type === EVENT_ID.SCALAR ? event.valueStart : event.start;
+      layout.start = start;
       awaitingContent = false;
+      pointer = "";
     }
-    const parent = stack.at(-1);
-    const isKey = parent?.kind === "mapping" && parent.nodes++ % 2 === 0;
-    // `yaml` turns a null key into "", js-yaml into "null".
-    if (isKey && event.type === EVENT_ID.SCALAR && event.style === SCALAR_STYLE.PLAIN) {
-      if (YAML_NULL.test(text.slice(event.valueStart, event.valueEnd))) return undefined;
+    const parent = stack[stack.length - 1];
+    if (parent?.kind === "mapping" && parent.nodes++ % 2 === 0) {
+      const plain = event.type === EVENT_ID.SCALAR && event.style === SCALAR_STYLE.PLAIN;
+      const plainText = plain ? text.slice(event.valueStart, event.valueEnd) : undefined;
+      // `yaml` turns a null key into "", js-yaml into "null".
+      if (plainText !== undefined && YAML_NULL.test(plainText)) return undefined;
+      if (parent.pointer !== undefined)
+        parent.key =
+          event.type === EVENT_ID.SCALAR ? (plainText ?? jsYaml.getScalarValue(text, event)) : undefined;
+      parent.keyOffset = start;
+    } else if (parent?.kind === "mapping") {
+      if (parent.pointer !== undefined && parent.key !== undefined) {
+        pointer = joinPointer(parent.pointer, parent.key);
+        record(layout, pointer, parent.keyOffset);
+      }
+    } else if (parent?.kind === "sequence") {
+      if (parent.pointer !== undefined) {
+        pointer = `${parent.pointer}/${parent.items}`;
+        record(layout, pointer, start);
+      }
+      parent.items++;
     }
-    if (event.type !== EVENT_ID.SCALAR)
-      stack.push(event.type === EVENT_ID.MAPPING ? { kind: "mapping", nodes: 0 } : { kind: "other" });
+    const tracked = pointer !== undefined && isTracked(pointer) ? pointer : undefined;
+    if (event.type === EVENT_ID.MAPPING)
+      stack.push({ kind: "mapping", nodes: 0, pointer: tracked, keyOffset: 0 });
+    else if (event.type === EVENT_ID.SEQUENCE) stack.push({ kind: "sequence", items: 0, pointer: tracked });
+    else if (event.type !== EVENT_ID.SCALAR) stack.push({ kind: "other" });
   }
-  return starts;
+  return layouts;
+}
+
+function record(layout: DocumentLayout, pointer: string, offset: number): void {
+  if (pointer.startsWith(`${VALUE_POINTER}/`)) layout.valueKeyOffsets.set(pointer, offset);
 }

@@ -55,7 +55,8 @@ function normalizeRef(ref: RawValueRef, ctx: NormalizeContext): ValueRef {
 function sopsRef(file: string, keyPath: string | undefined, ctx: NormalizeContext): SopsRef {
   return {
     fromSops: {
-      file: rootRelative(path.resolve(ctx.dir, file), ctx.rootDir),
+      // An absolute path stays absolute, so that the confinement to the root sees it as such.
+      file: path.isAbsolute(file) ? file : rootRelative(path.resolve(ctx.dir, file), ctx.rootDir),
       ...(keyPath ? { path: keyPath } : {}),
     },
   };

@@ -20,8 +20,8 @@ export function parseManifestFile(source: SourceFile, fastYaml: FastYaml): Parse
     // A null document is `---` alone or only comments: nothing to validate.
     const documents = fast
       .filter(({ data }) => data !== null)
-      .map(({ index, contentStart, data }) => ({
-        document: new ManifestDocument(source, index, contentStart),
+      .map(({ index, contentStart, valueKeyOffsets, data }) => ({
+        document: new ManifestDocument(source, index, contentStart, undefined, valueKeyOffsets),
         data,
       }));
     return { documents, errors: [], isSopsFile: isSopsEncrypted(documents[0]?.data) };

@@ -1,9 +1,8 @@
-import { stat } from "node:fs/promises";
-import * as path from "node:path";
 import type { UserError } from "../errors";
-import { type Issue, joinPointer, type ManifestDocument } from "./document";
+import type { Issue, ManifestDocument } from "./document";
+import { referenceErrors, type SopsFileInfo } from "./references";
 import { MAX_SECRET_BYTES } from "./schema";
-import type { SecretSpec, SopsRef } from "./spec";
+import type { SecretSpec } from "./spec";
 
 /** A schema-valid document and its normalized spec. */
 export interface ValidManifest {
@@ -17,15 +16,61 @@ export interface SemanticError {
   error: UserError;
 }
 
+export interface SemanticOptions {
+  /** Absolute project root. */
+  rootDir: string;
+  /** The user's explicit opt-out of the project-root confinement. */
+  allowOutsideRoot: boolean;
+}
+
+export interface SemanticResult {
+  errors: SemanticError[];
+  /** Advice that does not make a document invalid (`--strict` makes them errors). */
+  warnings: SemanticError[];
+  /** The sops files the references read, with the key types they need. */
+  sopsFiles: SopsFileInfo[];
+}
+
 /** The rules a JSON Schema cannot express: they span documents, the file system or the encoded value. */
-export async function semanticErrors(manifests: ValidManifest[], rootDir: string): Promise<SemanticError[]> {
+export async function semanticChecks(
+  manifests: ValidManifest[],
+  opts: SemanticOptions,
+): Promise<SemanticResult> {
   const perDocument = manifests.flatMap(({ document, spec }) =>
     [...oversizedJson(spec), ...duplicateReplicaRegions(spec)].map((issue) => ({
       document,
       error: document.error(issue),
     })),
   );
-  return [...duplicateNames(manifests), ...perDocument, ...(await missingSopsFiles(manifests, rootDir))];
+  const references = await referenceErrors(manifests, opts);
+  return {
+    errors: [...duplicateNames(manifests), ...perDocument, ...references.errors],
+    warnings: manifests.flatMap(({ document, spec }) =>
+      nameWarnings(spec).map((issue) => ({ document, error: document.error(issue) })),
+    ),
+    sopsFiles: references.sopsFiles,
+  };
+}
+
+/** The end of every secret's ARN: a hyphen and six random characters. */
+const ARN_SUFFIX_LIKE = /-[A-Za-z0-9]{6}$/;
+
+/**
+ * AWS advises against names ending like an ARN suffix ("Do not end your secret name with a
+ * hyphen followed by six characters"): a lookup by partial ARN could then match another
+ * secret. Advice, not an API rule: such names exist and must stay adoptable.
+ */
+function nameWarnings(spec: SecretSpec): Issue[] {
+  if (!ARN_SUFFIX_LIKE.test(spec.name)) return [];
+  return [
+    {
+      pointer: "/metadata/name",
+      at: "value",
+      message:
+        "metadata.name ends with a hyphen followed by six letters or digits, like the random suffix AWS appends to every secret ARN",
+      hint: "AWS advises against such names: a lookup by partial ARN could match another secret; keep the name if the secret already exists or is only looked up by full name or ARN",
+    },
+  ];
 }
 
 function duplicateNames(manifests: ValidManifest[]): SemanticError[] {
@@ -40,7 +85,7 @@ function duplicateNames(manifests: ValidManifest[]): SemanticError[] {
     const error = document.error({
       pointer: "/metadata/name",
       at: "value",
-      message: `duplicate secret name \`${spec.name}\`: also declared at ${first.source.file}:${first.source.line}`,
+      message: `duplicate secret name: also declared at ${first.source.file}:${first.source.line}`,
       hint: "each secret may be declared by one manifest only; rename or remove one of them",
     });
     errors.push({ document, error });
@@ -73,67 +118,20 @@ function oversizedJson(spec: SecretSpec): Issue[] {
 }
 
 function duplicateReplicaRegions(spec: SecretSpec): Issue[] {
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   const issues: Issue[] = [];
   spec.replicas.forEach((replica, index) => {
-    if (seen.has(replica.region)) {
+    const firstIndex = seen.get(replica.region);
+    if (firstIndex !== undefined) {
       issues.push({
         pointer: `/spec/replicas/${index}/region`,
         at: "value",
-        message: `spec.replicas lists the region \`${replica.region}\` more than once`,
+        message: `spec.replicas lists this region more than once (also spec.replicas[${firstIndex}])`,
         hint: "keep one replica per region",
       });
+      return;
     }
-    seen.add(replica.region);
+    seen.set(replica.region, index);
   });
   return issues;
-}
-
-/** Every sops reference of a spec with the JSON pointer of its `file` field. */
-function sopsReferences(spec: SecretSpec): { pointer: string; ref: SopsRef }[] {
-  const value = spec.value;
-  const refs: { pointer: string; ref: SopsRef }[] = [];
-  if (value.kind === "json") {
-    for (const [key, field] of Object.entries(value.fields)) {
-      if (field !== null && typeof field === "object" && "fromSops" in field) {
-        refs.push({ pointer: joinPointer("/spec/value/json", key), ref: field });
-      }
-    }
-  } else if ("fromSops" in value.ref) {
-    refs.push({ pointer: `/spec/value/${value.kind}`, ref: value.ref });
-  }
-  return refs.map(({ pointer, ref }) => ({ pointer: `${pointer}/fromSops/file`, ref }));
-}
-
-async function missingSopsFiles(manifests: ValidManifest[], rootDir: string): Promise<SemanticError[]> {
-  const isFile = new Map<string, Promise<boolean>>();
-  const checkOnce = (file: string) => {
-    let known = isFile.get(file);
-    if (!known) {
-      known = stat(path.resolve(rootDir, file)).then(
-        (s) => s.isFile(),
-        () => false,
-      );
-      isFile.set(file, known);
-    }
-    return known;
-  };
-  const checks = manifests.flatMap(({ document, spec }) =>
-    sopsReferences(spec).map(async ({ pointer, ref }) =>
-      (await checkOnce(ref.fromSops.file))
-        ? []
-        : [
-            {
-              document,
-              error: document.error({
-                pointer,
-                at: "value",
-                message: `sops file \`${ref.fromSops.file}\` does not exist`,
-                hint: "the path is relative to the manifest's own directory",
-              }),
-            },
-          ],
-    ),
-  );
-  return (await Promise.all(checks)).flat();
 }

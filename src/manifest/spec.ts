@@ -15,7 +15,10 @@ export interface EnvRef {
 
 export interface SopsRef {
   fromSops: {
-    /** Path of the sops file relative to the project root (normalized by the loader). */
+    /**
+     * Path of the sops file relative to the project root (normalized by the loader), or
+     * absolute as the manifest gave it (refused unless reads outside the root are allowed).
+     */
     file: string;
     /** Dotted (`db.password`, `hosts.0`) or sops --extract form (`["db"]["password"]`). */
     path?: string;
@@ -49,6 +52,20 @@ export interface SecretSpec {
   /** Absent means: use the provider default recovery window. */
   deletion?: DeletionSpec;
   adopt: boolean;
-  /** Where the document came from, for error messages. `file` is relative to the project root. */
-  source: { file: string; line: number };
+  /** Where the document came from, for error messages. */
+  source: SpecSource;
+}
+
+export interface SpecSource {
+  /** Relative to the project root. */
+  file: string;
+  /** Line where the document starts. */
+  line: number;
+  /**
+   * Line of each reference by JSON pointer ("/spec/value/json/password"), and of its fields
+   * (".../fromEnv", ".../fromSops/path") where they are on another line, so that an error
+   * found when a reference is resolved points at the reference rather than at the document.
+   * A field without an entry is on its reference's line.
+   */
+  lines?: Record<string, number>;
 }

@@ -207,15 +207,20 @@ function wrongType(pointer: string, subject: string, expected: unknown, data: un
   return {
     pointer,
     message: `${subject} must be ${words.join(" or ")}, not ${describe(data)}`,
-    ...(quoteHint ? { hint: `quote it to make it a string: "${String(data)}"` } : {}),
+    ...(quoteHint ? { hint: "quote it to make it a string" } : {}),
   };
 }
 
+/**
+ * The type of a wrong value, never its content: any field may hold a pasted secret, and
+ * messages end up in CI logs and pull-request annotations.
+ */
 function describe(data: unknown): string {
   if (data === null) return "null";
   if (Array.isArray(data)) return "a list";
   if (typeof data === "object") return "a mapping";
-  return `${typeof data === "number" && Number.isInteger(data) ? "the number" : `the ${typeof data}`} ${JSON.stringify(data)}`;
+  if (typeof data === "number") return Number.isInteger(data) ? "a number" : "a fractional number";
+  return typeof data === "boolean" ? "true or false" : "a string";
 }
 
 function limitMessage(error: AjvError, parent: SchemaObject): string {
@@ -228,7 +233,7 @@ function limitMessage(error: AjvError, parent: SchemaObject): string {
       return `must be at most ${limit} characters (it has ${size})`;
     case "minimum":
     case "maximum":
-      return `must be between ${parent.minimum} and ${parent.maximum}, not ${JSON.stringify(error.data)}`;
+      return `must be between ${parent.minimum} and ${parent.maximum}`;
     case "minProperties":
       return `must have at least ${limit} field${limit === 1 ? "" : "s"}`;
     case "maxProperties":
@@ -245,8 +250,8 @@ function sizeOf(data: unknown): number {
   return data && typeof data === "object" ? Object.keys(data).length : 0;
 }
 
-/** Levenshtein distance, for "did you mean" on misspelt field names. */
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean" on misspelt field names and sops keys. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

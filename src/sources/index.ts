@@ -5,7 +5,15 @@
  */
 import { resolve } from "node:path";
 import { UserError } from "../errors.js";
-import type { EnvRef, JsonFieldSpec, SecretValueSpec, SopsRef, ValueRef } from "../manifest/spec.js";
+import type {
+  EnvRef,
+  JsonFieldSpec,
+  SecretValueSpec,
+  SopsRef,
+  SpecSource,
+  ValueRef,
+} from "../manifest/spec.js";
+import { confinedPath, OUTSIDE_ROOT_HINT, OutsideRootError } from "./confine.js";
 import { COMPACT, emitJson, jsonString, SOPS_JSON, toJsValue } from "./emit.js";
 import { EnvValueError, resolveEnv } from "./env.js";
 import { PathLookupError, PathSyntaxError, parsePath, selectPath } from "./path.js";
@@ -16,20 +24,20 @@ import type { ResolvedValue } from "./value.js";
 export interface ResolveContext {
   /** Project root; sops file paths in specs are relative to it. */
   rootDir: string;
+  /** Let sops references read files outside rootDir (the user's explicit opt-out). Default false. */
+  allowReadsOutsideRoot?: boolean;
   /** Defaults to process.env (env refs and sops key variables). */
   env?: NodeJS.ProcessEnv;
-  /** The manifest document the spec came from, for error messages. */
-  manifest: { file: string; line: number };
+  /** The manifest document the spec came from, for error messages (`lines` gives each reference's line). */
+  manifest: SpecSource;
 }
-
-const VALUE_FIELD = "/spec/value";
 
 export async function resolveValue(spec: SecretValueSpec, ctx: ResolveContext): Promise<ResolvedValue> {
   switch (spec.kind) {
     case "string":
-      return { kind: "string", text: await resolveString(spec.ref, ctx) };
+      return { kind: "string", text: await resolveString(spec.ref, ctx, "/spec/value/string") };
     case "binary":
-      return { kind: "binary", bytes: await resolveBinary(spec.ref, ctx) };
+      return { kind: "binary", bytes: await resolveBinary(spec.ref, ctx, "/spec/value/binary") };
     case "json":
       return resolveJson(spec.fields, ctx);
   }
@@ -46,21 +54,21 @@ export function referencedFiles(spec: SecretValueSpec): string[] {
  * PATH` prints it (no path: the whole first document, as `--output-type json` prints it).
  * sops prints maps as a file (with a final newline) and other values bare; so do we.
  */
-async function resolveString(ref: ValueRef, ctx: ResolveContext, field = VALUE_FIELD): Promise<string> {
+async function resolveString(ref: ValueRef, ctx: ResolveContext, field: string): Promise<string> {
   if (!isSopsRef(ref)) return envValue(ref, ctx, field);
   const node = await sopsNode(ref, ctx, field);
   if (node.kind === "scalar" && (node.type === "str" || node.type === "bytes")) return node.text;
   return node.kind === "map" ? `${emitJson(node, SOPS_JSON)}\n` : emitJson(node, SOPS_JSON);
 }
 
-async function resolveBinary(ref: SopsRef, ctx: ResolveContext): Promise<Buffer> {
-  const file = await sopsFile(ref, ctx, VALUE_FIELD);
+async function resolveBinary(ref: SopsRef, ctx: ResolveContext, field: string): Promise<Buffer> {
+  const file = await sopsFile(ref, ctx, field);
   if (file.format === "binary" && ref.fromSops.path === undefined) return file.bytes;
-  const node = await sopsNode(ref, ctx, VALUE_FIELD);
+  const node = await sopsNode(ref, ctx, field);
   if (node.kind === "scalar" && (node.type === "str" || node.type === "bytes")) {
     return node.raw ?? Buffer.from(node.text, "utf8");
   }
-  throw sopsError(ref, ctx, VALUE_FIELD, "a binary value must select a string, not a map, list or number");
+  throw sopsError(ref, ctx, field, "a binary value must select a string, not a map, list or number");
 }
 
 async function resolveJson(
@@ -69,7 +77,7 @@ async function resolveJson(
 ): Promise<ResolvedValue> {
   const entries = await Promise.all(
     Object.entries(fields).map(async ([key, spec]): Promise<[string, TreeNode | JsonLiteral]> => {
-      const field = `${VALUE_FIELD}/json/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+      const field = `/spec/value/json/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
       if (!isRef(spec)) return [key, { literal: spec }];
       if (!isSopsRef(spec)) return [key, str(envValue(spec, ctx, field))];
       return [key, await sopsNode(spec, ctx, field)];
@@ -93,16 +101,18 @@ function fieldText(value: TreeNode | JsonLiteral): string {
 async function sopsNode(ref: SopsRef, ctx: ResolveContext, field: string): Promise<TreeNode> {
   const file = await sopsFile(ref, ctx, field);
   const { path } = ref.fromSops;
+  const pathField = `${field}/fromSops/path`;
   if (file.format === "binary") {
-    if (path !== undefined) throw sopsError(ref, ctx, field, "a binary sops file has no keys to select");
+    if (path !== undefined) throw sopsError(ref, ctx, pathField, "a binary sops file has no keys to select");
     return utf8Text(file.bytes, ref, ctx, field);
   }
   if (path === undefined) return file.document;
   try {
     return selectPath(file.document, parsePath(path));
   } catch (error) {
-    if (error instanceof PathSyntaxError) throw sopsError(ref, ctx, field, `invalid path: ${error.message}`);
-    if (error instanceof PathLookupError) throw sopsError(ref, ctx, field, lookupMessage(error));
+    if (error instanceof PathSyntaxError)
+      throw sopsError(ref, ctx, pathField, `invalid path: ${error.message}`);
+    if (error instanceof PathLookupError) throw sopsError(ref, ctx, pathField, lookupMessage(error));
     throw error;
   }
 }
@@ -126,11 +136,17 @@ function utf8Text(bytes: Buffer, ref: SopsRef, ctx: ResolveContext, field: strin
   }
 }
 
+/** Decrypts the reference's file, confined to the project root as the loader checked it. */
 async function sopsFile(ref: SopsRef, ctx: ResolveContext, field: string): Promise<DecryptedFile> {
+  const fileField = `${field}/fromSops/file`;
   try {
-    return await decryptFile(resolve(ctx.rootDir, ref.fromSops.file), { env: ctx.env ?? process.env });
+    const confineTo = { rootDir: resolve(ctx.rootDir), allowOutsideRoot: ctx.allowReadsOutsideRoot ?? false };
+    const absolute = await confinedPath(ref.fromSops.file, confineTo);
+    return await decryptFile(absolute, { env: ctx.env ?? process.env });
   } catch (error) {
-    if (error instanceof SopsFileError) throw sopsError(ref, ctx, field, error.message, error.hint);
+    if (error instanceof OutsideRootError)
+      throw sopsError(ref, ctx, fileField, error.message, OUTSIDE_ROOT_HINT);
+    if (error instanceof SopsFileError) throw sopsError(ref, ctx, fileField, error.message, error.hint);
     throw error;
   }
 }
@@ -144,7 +160,7 @@ function envValue(ref: EnvRef, ctx: ResolveContext, field: string): string {
       error.problem === "missing"
         ? `export ${ref.fromEnv} in the environment that runs pulumi`
         : "set a value, or add allowEmpty: true to the reference if empty is intended";
-    throw new UserError(`fromEnv: ${error.message}`, location(ctx, field), hint);
+    throw new UserError(`fromEnv: ${error.message}`, location(ctx, `${field}/fromEnv`), hint);
   }
 }
 
@@ -160,8 +176,17 @@ function sopsError(
   return new UserError(`fromSops ${target}: ${reason}`, location(ctx, field), hint);
 }
 
+/** The field's line as the loader recorded it, else its reference's, else the document's. */
 function location(ctx: ResolveContext, field: string) {
-  return { file: ctx.manifest.file, line: ctx.manifest.line, field };
+  const { file, line, lines } = ctx.manifest;
+  let recorded: number | undefined;
+  for (
+    let at = field;
+    recorded === undefined && at.startsWith("/spec/value/");
+    at = at.slice(0, at.lastIndexOf("/"))
+  )
+    recorded = lines?.[at];
+  return { file, line: recorded ?? line, field };
 }
 
 function isRef(spec: JsonFieldSpec): spec is ValueRef {

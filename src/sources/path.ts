@@ -13,12 +13,16 @@ export class PathSyntaxError extends Error {
   override readonly name = "PathSyntaxError";
 }
 
-/** The path could not be followed; `at` is the prefix that was reached (names only). */
+/**
+ * The path could not be followed; `at` is the prefix up to the failing segment (names only)
+ * and `depth` that segment's index, so a caller can look at what is there instead.
+ */
 export class PathLookupError extends Error {
   override readonly name = "PathLookupError";
   constructor(
     readonly problem: "missing" | "not-a-container" | "not-an-array",
     readonly at: string,
+    readonly depth: number,
   ) {
     super(problem);
   }
@@ -54,26 +58,27 @@ export function formatSegments(segments: PathSegment[]): string {
 
 export function selectPath(root: TreeNode, segments: PathSegment[]): TreeNode {
   let node = root;
-  segments.forEach((segment, i) => {
-    const at = formatSegments(segments.slice(0, i + 1));
-    node = step(node, segment, at);
+  segments.forEach((segment, depth) => {
+    node = step(node, segment, segments, depth);
   });
   return node;
 }
 
-function step(node: TreeNode, segment: PathSegment, at: string): TreeNode {
+function step(node: TreeNode, segment: PathSegment, segments: PathSegment[], depth: number): TreeNode {
+  const fail = (problem: PathLookupError["problem"]) =>
+    new PathLookupError(problem, formatSegments(segments.slice(0, depth + 1)), depth);
   if (node.kind === "map") {
-    if ("index" in segment) throw new PathLookupError("not-an-array", at);
+    if ("index" in segment) throw fail("not-an-array");
     const found = mapGet(node, "key" in segment ? segment.key : segment.keyOrIndex);
-    if (!found) throw new PathLookupError("missing", at);
+    if (!found) throw fail("missing");
     return found;
   }
   if (node.kind === "seq") {
-    if ("key" in segment) throw new PathLookupError("not-a-container", at);
+    if ("key" in segment) throw fail("not-a-container");
     const index = "index" in segment ? segment.index : Number(segment.keyOrIndex);
     const found = node.items[index];
-    if (!found) throw new PathLookupError("missing", at);
+    if (!found) throw fail("missing");
     return found;
   }
-  throw new PathLookupError("not-a-container", at);
+  throw fail("not-a-container");
 }

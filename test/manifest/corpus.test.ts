@@ -7,6 +7,9 @@
  *   # expect-path: /spec/value            (absent for YAML syntax errors, which have no path)
  *
  * A file in a sub-folder is validated together with its folder (cross-file cases).
+ * Every file also carries the canary string in its values (names, variables, paths, keys'
+ * values, the offending value itself), and no output format may ever print it: any field
+ * of a manifest may hold a pasted secret. Data files the cases reference live in bad/files/.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -77,8 +80,29 @@ describe("bad manifest corpus", () => {
       expect(code).toBe(1);
       expect(io.out()).toContain(`${c.file}:${c.line}:`);
       expect(io.out()).toContain(c.message);
-      expect(io.out()).toMatch(/, 1 error\n$/);
+      expect(io.out()).toMatch(/, 1 error, 0 warnings\n$/);
       expect(io.all()).not.toMatch(/^\s+at /m);
     },
   );
+});
+
+/** Put in a value of every bad manifest: a stand-in for a secret pasted into the wrong field. */
+const CANARY = "CANARY_7e3q";
+
+describe("no value in any message", () => {
+  it("every bad manifest carries the canary in a value", () => {
+    const files = readdirSync(BAD_DIR, { recursive: true, encoding: "utf8" }).filter((f) =>
+      f.endsWith(".yaml"),
+    );
+    const without = files.filter((f) => !readFileSync(path.join(BAD_DIR, f), "utf8").includes(CANARY));
+    expect(without).toEqual([]);
+  });
+
+  it.each(["text", "json", "github"])("validate --format %s never prints the canary", async (format) => {
+    const io = captureIO(REPO_ROOT);
+    const code = await validateCommand.run(["--format", format, "test/manifest/bad"], io);
+    expect(code).toBe(1);
+    expect(io.out()).toContain("test/manifest/bad/string-inline-literal.yaml");
+    expect(io.all()).not.toContain(CANARY);
+  });
 });

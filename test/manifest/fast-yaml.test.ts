@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
+import { isMap, isScalar, isSeq, type Node, parseAllDocuments } from "yaml";
+import { joinPointer } from "../../src/manifest/document";
 import { type FastYaml, loadFastYaml } from "../../src/manifest/fast-yaml";
 import { REPO_ROOT } from "./support";
 
@@ -19,7 +20,31 @@ function byYaml(text: string) {
     contentStart: doc.contents?.range[0],
     data: doc.contents === null ? null : doc.toJS(),
     errors: doc.errors.length,
+    valueKeyOffsets: valueKeyOffsets(doc.contents as Node | null),
   }));
+}
+
+/** What the fast parser records, from `yaml`'s tree: the offset of every key (or list item) under /spec/value. */
+function valueKeyOffsets(root: Node | null): Map<string, number> {
+  const found = new Map<string, number>();
+  const visit = (node: unknown, pointer: string) => {
+    const children: Array<[string, Node | undefined, Node]> = isMap(node)
+      ? node.items.flatMap((pair) =>
+          isScalar(pair.key)
+            ? [[String(pair.key.value), pair.value as Node | undefined, pair.key as Node]]
+            : [],
+        )
+      : isSeq(node)
+        ? node.items.map((item, i) => [String(i), item as Node, item as Node])
+        : [];
+    for (const [segment, value, anchor] of children) {
+      const child = joinPointer(pointer, segment);
+      if (child.startsWith("/spec/value/")) found.set(child, anchor.range?.[0] ?? -1);
+      if ("/spec/value".startsWith(child) || child.startsWith("/spec/value/")) visit(value, child);
+    }
+  };
+  visit(root, "");
+  return found;
 }
 
 /** Asserts agreement when the fast parser takes the text; returns whether it did. */
@@ -36,9 +61,12 @@ function agrees(text: string): boolean {
     nonEmpty(fast).map(({ index, data }) => ({ index, data })),
     text,
   ).toEqual(nonEmpty(reference).map(({ index, data }) => ({ index, data })));
+  const line = (offset: number | undefined) => text.slice(0, offset).split("\n").length;
+  const lines = (offsets: Map<string, number> | undefined) =>
+    Object.fromEntries([...(offsets ?? [])].map(([pointer, offset]) => [pointer, line(offset)]));
   for (const doc of nonEmpty(fast)) {
-    const line = (offset: number | undefined) => text.slice(0, offset).split("\n").length;
     expect(line(doc.contentStart), text).toBe(line(reference[doc.index]?.contentStart));
+    expect(lines(doc.valueKeyOffsets), text).toEqual(lines(reference[doc.index]?.valueKeyOffsets));
   }
   return true;
 }
@@ -101,6 +129,23 @@ describe("fast YAML path", () => {
     for (const file of yamlFiles(path.join(REPO_ROOT, "examples"))) {
       expect(agrees(readFileSync(file, "utf8")), file).toBe(true);
     }
+  });
+
+  it("records the line of every key under spec.value, in flow and block style", () => {
+    const text =
+      "apiVersion: secret-manifests/v1\nkind: Secret\nmetadata: { name: a }\nspec:\n  value:\n    json:\n" +
+      '      "a/b": { fromEnv: A }\n      c:\n        fromSops:\n          file: f.enc.yaml\n          path: x\n      d: [1, 2]\n';
+    expect(agrees(text)).toBe(true);
+    const offsets = parseFast(text)?.[0]?.valueKeyOffsets ?? new Map();
+    const lineOf = (pointer: string) => text.slice(0, offsets.get(pointer)).split("\n").length;
+    expect(
+      [
+        "/spec/value/json/a~1b/fromEnv",
+        "/spec/value/json/c",
+        "/spec/value/json/c/fromSops/path",
+        "/spec/value/json/d/1",
+      ].map(lineOf),
+    ).toEqual([7, 8, 11, 12]);
   });
 
   it("agrees with yaml on the bad-manifest corpus wherever it takes a file", () => {

@@ -58,9 +58,9 @@ describe("valid manifests", () => {
     );
     await write("empty.yaml", "# nothing here yet\n");
     const result = await loadManifests(["."], { rootDir: root });
-    expect(result.specs.map((s) => [s.name, s.source])).toEqual([
-      ["app/one", { file: "multi.yaml", line: 4 }],
-      ["app/two", { file: "multi.yaml", line: 14 }],
+    expect(result.specs.map((s) => [s.name, s.source.file, s.source.line])).toEqual([
+      ["app/one", "multi.yaml", 4],
+      ["app/two", "multi.yaml", 14],
     ]);
     expect(result).toMatchObject({ files: 2, documents: 2 });
   });
@@ -109,7 +109,16 @@ describe("valid manifests", () => {
         forceOverwriteReplicaSecret: false,
         deletion: { recoveryWindowInDays: 7 },
         adopt: false,
-        source: { file: "examples/payments-db.yaml", line: 5 },
+        source: {
+          file: "examples/payments-db.yaml",
+          line: 5,
+          // Each reference's own line, for errors found when it is resolved (flow style: its fields are on it).
+          lines: {
+            "/spec/value/json/username": 22,
+            "/spec/value/json/password": 23,
+            "/spec/value/json/host": 24,
+          },
+        },
       },
     ]);
   });

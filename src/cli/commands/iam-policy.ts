@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import {
   SECRET_KMS_ACTIONS,
   SECRETS_MANAGER_OPERATIONS,
@@ -7,14 +5,10 @@ import {
   SOPS_KMS_ACTIONS,
   SOPS_ROLE_ACTIONS,
 } from "../../aws/actions";
-import { UserError } from "../../errors";
-import { loadManifests } from "../../manifest/index";
+import { loadManifests, type SopsFileInfo } from "../../manifest/index";
 import type { SecretSpec } from "../../manifest/spec";
 import { OWNER_TAG } from "../../reconcile/types";
-import { referencedFiles } from "../../sources/index";
-import { formatOf, parseSopsFile } from "../../sources/sops/formats/index";
-import { parseMetadata } from "../../sources/sops/metadata";
-import { type CliIO, type Command, EXIT, parseCommandArgs, UsageError } from "../command";
+import { type CliIO, type Command, EXIT, parseCommandArgs, rootAndPaths, UsageError } from "../command";
 
 /** IAM's limit on a managed policy, whitespace excluded. */
 const MANAGED_POLICY_MAX_CHARS = 6144;
@@ -48,6 +42,9 @@ Options:
                            e.g. "payments/prod". Recommended: without it, secrets whose
                            manifest was removed can only be deleted while they are still
                            listed in the policy.
+  --root <dir>             Project root (default: the current directory); sops files
+                           referenced by the manifests must stay inside it.
+  --allow-outside-root     Let references read files outside the root.
   --format <json>          Output format (default: json, the policy document).
   -h, --help               Show this help.
 
@@ -228,26 +225,11 @@ function kmsStatements(
   return out;
 }
 
-/** The AWS KMS master keys of every sops file the specs reference, from metadata only. */
-export async function sopsKmsKeys(specs: SecretSpec[], rootDir: string): Promise<SopsKmsKey[]> {
-  const files = sorted(specs.flatMap((s) => referencedFiles(s.value)));
+/** The AWS KMS master keys of the sops files, once each (the loader read them from the clear-text metadata). */
+export function sopsKmsKeys(sopsFiles: SopsFileInfo[]): SopsKmsKey[] {
   const keys = new Map<string, SopsKmsKey>();
-  for (const file of files) {
-    let metadata: ReturnType<typeof parseMetadata>;
-    try {
-      const text = await readFile(path.resolve(rootDir, file), "utf8");
-      metadata = parseMetadata(parseSopsFile(formatOf(file), text).metadata);
-    } catch (e) {
-      throw new UserError(
-        `cannot read the sops metadata (${e instanceof Error ? e.message : String(e)})`,
-        { file },
-        "check that the file is a sops-encrypted file (sops encrypt ...)",
-      );
-    }
-    for (const key of metadata.keyGroups.flat()) {
-      if (key.type !== "kms" || !key.arn) continue;
-      keys.set(`${key.arn}\0${key.role ?? ""}`, { arn: key.arn, ...(key.role ? { role: key.role } : {}) });
-    }
+  for (const key of sopsFiles.flatMap((f) => f.kmsKeys)) {
+    if (key.arn) keys.set(`${key.arn}\0${key.role ?? ""}`, key);
   }
   return [...keys.values()];
 }
@@ -262,6 +244,8 @@ export const iamPolicyCommand: Command = {
       account: { type: "string", default: "*" },
       partition: { type: "string", default: "aws" },
       stack: { type: "string" },
+      root: { type: "string" },
+      "allow-outside-root": { type: "boolean", default: false },
       format: { type: "string", default: "json" },
       help: { type: "boolean", short: "h" },
     });
@@ -280,8 +264,12 @@ export const iamPolicyCommand: Command = {
     if (values.stack !== undefined && values.stack.trim() === "")
       throw new UsageError('--stack must be the owner tag value, "<project>/<stack>"');
 
-    const { specs } = await loadManifests(positionals, { rootDir: io.cwd });
-    const policy = buildIamPolicy(specs, await sopsKmsKeys(specs, io.cwd), {
+    const { rootDir, paths } = rootAndPaths(values.root, positionals, io.cwd);
+    const { specs, sopsFiles } = await loadManifests(paths, {
+      rootDir,
+      allowReadsOutsideRoot: values["allow-outside-root"],
+    });
+    const policy = buildIamPolicy(specs, sopsKmsKeys(sopsFiles), {
       partition: values.partition,
       region: values.region,
       account: values.account,
