@@ -167,7 +167,7 @@ describe("iam-policy covers a real deployment", () => {
   }
 
   beforeAll(async () => {
-    proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+    proxy = await startFaultProxy({ target: inject("awsEndpoint") });
     project = createProject();
     const key = ageKey(project);
     sopsEncrypt(project, "secrets/app.enc.yaml", "db:\n  password: iam-test-password\n", key.recipient);

@@ -52,7 +52,7 @@ describe("pulumi end to end", () => {
       .reduce((n, [, c]) => n + c, 0);
 
   beforeAll(async () => {
-    proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+    proxy = await startFaultProxy({ target: inject("awsEndpoint") });
     project = createProject();
     const key = ageKey(project);
     sopsEncrypt(

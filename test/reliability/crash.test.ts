@@ -50,7 +50,7 @@ interface Outcome {
 let proxy: FaultProxy;
 const outcomes: Outcome[] = [];
 beforeAll(async () => {
-  proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+  proxy = await startFaultProxy({ target: inject("awsEndpoint") });
 });
 afterAll(async () => {
   await proxy.stop();

@@ -30,7 +30,7 @@ async function failingUp(
     "manifests/one.yaml",
     manifest(`rel-errors/${stack}/db`, opts.spec ?? "  value:\n    string: { fromEnv: ERR_VALUE }"),
   );
-  const proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+  const proxy = await startFaultProxy({ target: inject("awsEndpoint") });
   proxies.push(proxy);
   proxy.setRules(opts.rules ?? []);
   const res: RunResult = await pulumiOp(project, "up", {
