@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startFaultProxy } from "../support/fault-proxy";
+import { ensureKmsAlias } from "../support/kms";
 import {
   exportState,
   type OpOptions,
@@ -53,6 +54,7 @@ describe("pulumi end to end", () => {
 
   beforeAll(async () => {
     proxy = await startFaultProxy({ target: inject("awsEndpoint") });
+    await ensureKmsAlias("alias/e2e");
     project = createProject();
     const key = ageKey(project);
     sopsEncrypt(

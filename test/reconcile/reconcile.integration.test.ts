@@ -13,6 +13,7 @@ import { SecretsManagerGateway } from "../../src/aws/gateway.js";
 import { isUserError } from "../../src/errors.js";
 import { destroy, readSecret, reconcile, updateValue } from "../../src/reconcile/index.js";
 import { type DesiredSecret, OWNER_TAG } from "../../src/reconcile/types.js";
+import { ensureKmsAlias } from "../support/kms.js";
 import {
   binary,
   desired,
@@ -30,6 +31,7 @@ let h: Harness;
 let prefix: string;
 beforeAll(async () => {
   h = await startHarness();
+  await Promise.all(["alias/app", "alias/other"].map((alias) => ensureKmsAlias(alias)));
 });
 afterAll(() => h.proxy.stop());
 beforeEach(() => {
