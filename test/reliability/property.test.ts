@@ -514,7 +514,9 @@ describe("plan/apply on random (desired, observed) pairs", () => {
           const after = await gateway.describeSecret(name);
           expect(plan(want, after, OWNER)).toEqual([]);
           expect(after?.description ?? "").toBe(d.description ?? "");
-          count(o.exists && o.description && !d.description ? "plan:moto:description-removed" : "plan:moto:other");
+          count(
+            o.exists && o.description && !d.description ? "plan:moto:description-removed" : "plan:moto:other",
+          );
           // Read by stage: moto answers an unstaged read with its stale default version.
           expect(await currentValue(name)).toBe(d.value);
         },
