@@ -1,8 +1,9 @@
 /**
  * Crash trials on the real engine: `pulumi up` is SIGKILLed at a seeded point while it
- * creates N secrets, or writes new values, deletes, replaces or restores deployed ones: either the `pulumi` CLI (the engine: state writes stop mid-update, the
- * lock stays) or the dynamic-provider process (calls in flight are lost). The user then
- * recovers as docs/reliability.md says (`pulumi cancel`, `pulumi refresh
+ * creates N secrets, or while it writes new values to, deletes, replaces or restores
+ * deployed ones. The victim is either the `pulumi` CLI (the engine: state writes stop
+ * mid-update, the lock stays) or the dynamic-provider process (calls in flight are lost).
+ * The user then recovers as docs/reliability.md says (`pulumi cancel`, `pulumi refresh
  * --clear-pending-creates`) and runs `up` again, which must converge with nothing lost,
  * duplicated or orphaned.
  */
