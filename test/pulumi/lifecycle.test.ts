@@ -470,7 +470,8 @@ describe("two stacks hand a secret over", () => {
     proxy.resetCounts();
     const upB = await pulumiOp(b, "up", { manifests: ["manifests"], env: { ...a.env, LC_S: "from-b" } });
     expect(upB.code, upB.stdout + upB.stderr).toBe(0);
-    expect(writes()).toEqual([`PutSecretValue ${name}`, `TagResource ${name}`]);
+    // B's create finds the name taken (CreateSecret refused), observes it, and adopts it.
+    expect(writes()).toEqual([`CreateSecret ${name}`, `PutSecretValue ${name}`, `TagResource ${name}`]);
     const ownerB = (await describeSecret(name)).Tags?.find((t) => t.Key === OWNER_TAG)?.Value;
     expect(ownerB).toBeDefined();
     expect(ownerB).not.toBe(ownerA);

@@ -316,7 +316,11 @@ class Call {
     return undefined;
   }
 
-  /** A new version past the quota: drop the oldest old-enough unlabelled ones, or refuse. */
+  /**
+   * A new version past the quota: drop the oldest old-enough unlabelled ones, or refuse.
+   * Counted after the write's own stage moves (without VersionStages the new version takes
+   * AWSCURRENT, the old current becomes AWSPREVIOUS, and the old previous is unlabelled).
+   */
   private async checkVersionQuota(): Promise<AwsFailure | undefined> {
     if (!this.addsVersion() || this.name === undefined) return undefined;
     const track = this.layer.track(this.name);
@@ -325,15 +329,18 @@ class Call {
     if (typeof token === "string" && versions.some((v) => v.id === token)) return undefined;
     const excess = versions.length + 1 - this.rules.versionQuota;
     if (excess <= 0) return undefined;
+    const movesStages = this.params.VersionStages === undefined;
+    const unlabelledAfter = (v: { stages: string[] }) =>
+      v.stages.length === 0 || (movesStages && v.stages.length === 1 && v.stages[0] === "AWSPREVIOUS");
     const now = Date.now();
     const droppable = versions
-      .filter((v) => v.stages.length === 0 && now - v.created >= this.rules.versionMinAgeMs)
+      .filter((v) => unlabelledAfter(v) && now - v.created >= this.rules.versionMinAgeMs)
       .sort((a, b) => a.created - b.created);
     if (droppable.length < excess) {
       return {
         status: 400,
         code: "LimitExceededException",
-        message: `The secret ${this.name} already holds ${versions.length} versions (quota ${this.rules.versionQuota}) and none of its unlabelled versions is old enough to be removed.`,
+        message: `The secret ${this.name} already holds ${versions.length} versions (quota ${this.rules.versionQuota}) and too few of its unlabelled versions are old enough to be removed.`,
       };
     }
     for (const v of droppable.slice(0, excess)) {
