@@ -18,12 +18,13 @@ import {
   UpdateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
+import { UserError } from "../errors.js";
 import type { DeletionSpec, ReplicaSpec } from "../manifest/spec.js";
-import { AWSCURRENT, type ObservedSecret, OWNER_TAG, type ReplicationStatus } from "../reconcile/types.js";
 import type { ResolvedValue } from "../sources/value.js";
 import type { SecretsManagerOperation } from "./actions.js";
 import { Coalescer } from "./coalescer.js";
 import { SecretsManagerError, toSecretsManagerError } from "./errors.js";
+import { AWSCURRENT, type ObservedSecret, OWNER_TAG, type ReplicationStatus } from "./model.js";
 
 /** A stored value as AWS returns it: the kind (string vs JSON) is the caller's to decide. */
 export type SecretPayload = { type: "string"; text: string } | { type: "binary"; bytes: Buffer };
@@ -72,12 +73,29 @@ export interface SecretsGateway {
   describe(name: string, opts?: DescribeOptions): Promise<ObservedSecret | undefined>;
   /** One DescribeSecret: fresh, with replication. */
   describeSecret(secretId: string): Promise<ObservedSecret | undefined>;
+  /**
+   * Where a new secret of `owner`'s stands before it is created: from one listing of every
+   * secret tagged as `owner`'s (pending deletion included), shared by the whole process. A
+   * name missing from it is not this stack's, and CreateSecret itself then finds out
+   * whether anyone else's secret holds the name.
+   */
+  lookUpForCreate(name: string, owner: string): Promise<ObservedSecret | undefined>;
+  /**
+   * Whether the secret with this ARN carries `owner`'s ownership tag, from the same shared
+   * listing. False can also mean "not listed yet" (ListSecrets lags): callers then observe
+   * the secret itself.
+   */
+  isTaggedAs(arn: string, owner: string): Promise<boolean>;
   /** Batched (BatchGetSecretValue) read of the AWSCURRENT value. */
   getCurrentValue(name: string): Promise<CurrentValue | undefined>;
   createSecret(input: CreateSecretInput): Promise<CreatedSecret>;
   restoreSecret(secretId: string): Promise<void>;
-  /** Returns the stages the version carries after the call. */
-  putSecretValue(secretId: string, token: string, value: ResolvedValue): Promise<{ versionStages: string[] }>;
+  /** Returns the stages the version carries after the call, when AWS reports them. */
+  putSecretValue(
+    secretId: string,
+    token: string,
+    value: ResolvedValue,
+  ): Promise<{ versionStages: string[] | undefined }>;
   moveCurrent(secretId: string, toVersionId: string, fromVersionId: string | undefined): Promise<void>;
   updateMetadata(secretId: string, changes: { description?: string; kmsKeyId?: string }): Promise<void>;
   tag(secretId: string, tags: Record<string, string>): Promise<void>;
@@ -94,8 +112,12 @@ export interface SecretsGateway {
 /** API limits: Filter.Values holds at most 10 entries, BatchGetSecretValue at most 20 ids. */
 const LIST_FILTER_MAX_VALUES = 10;
 const BATCH_GET_MAX_IDS = 20;
-/** A stack with more secrets than this many ListSecrets pages looks new names up by name. */
-const CREATE_LISTING_MAX_PAGES = 3;
+
+/** Every secret carrying one owner's tag: by name (handed out once) and every ARN. */
+interface OwnedListing {
+  byName: Map<string, ObservedSecret>;
+  arns: Set<string>;
+}
 
 export interface GatewayOptions {
   /** How long reads wait for others to join their batch. */
@@ -105,11 +127,8 @@ export interface GatewayOptions {
 export class SecretsManagerGateway implements SecretsGateway {
   private readonly listByName: Coalescer<ObservedSecret>;
   private readonly valueByName: Coalescer<CurrentValue>;
-  /**
-   * Listings of a stack's secrets (by owner tag and page cap), each shared by every lookup
-   * of this provider process; see ownedListing.
-   */
-  private readonly ownedListings = new Map<string, Promise<Map<string, ObservedSecret> | undefined>>();
+  /** Listings of a stack's secrets by owner tag, each shared by this process; see ownedListing. */
+  private readonly ownedListings = new Map<string, Promise<OwnedListing>>();
 
   constructor(
     private readonly client: SecretsManagerClient,
@@ -164,10 +183,27 @@ export class SecretsManagerGateway implements SecretsGateway {
     return {
       arn: required(res.ARN, "CreateSecret ARN"),
       name: required(res.Name, "CreateSecret Name"),
-      // The version id is the request token by API contract; moto omits it for an empty SecretString.
-      versionId: res.VersionId ?? input.token,
+      versionId:
+        res.VersionId ?? (await this.currentVersionOf(required(res.ARN, "CreateSecret ARN"), input.name)),
       replicationStatus: fromReplicationStatus(res.ReplicationStatus),
     };
+  }
+
+  /**
+   * A CreateSecret answer without VersionId: what AWS holds is asked, never assumed, so the
+   * state never records a version AWS does not have.
+   */
+  private async currentVersionOf(arn: string, name: string): Promise<string> {
+    const stages = (await this.describeSecret(arn))?.versionStages ?? {};
+    const current = Object.keys(stages).find((id) => stages[id]?.includes(AWSCURRENT));
+    if (current === undefined) {
+      throw new UserError(
+        `Secrets Manager created secret "${name}" without a current version`,
+        undefined,
+        "Check the secret in the console; deploy again to write its value.",
+      );
+    }
+    return current;
   }
 
   async restoreSecret(secretId: string): Promise<void> {
@@ -188,8 +224,7 @@ export class SecretsManagerGateway implements SecretsGateway {
         new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, ...valueFields(value) }),
       ),
     );
-    // An older SDK/endpoint may omit the stages; a successful put of a new version is current.
-    return { versionStages: res.VersionStages ?? [AWSCURRENT] };
+    return { versionStages: res.VersionStages };
   }
 
   async moveCurrent(secretId: string, toVersionId: string, fromVersionId: string | undefined) {
@@ -265,66 +300,50 @@ export class SecretsManagerGateway implements SecretsGateway {
 
   /** The secret `name` from one listing of every secret tagged as `owner`'s (refresh reads). */
   private async takeOwned(owner: string, name: string): Promise<ObservedSecret | undefined> {
-    return takeFrom(await this.ownedListing(owner, Infinity), name);
+    return takeFrom(await this.ownedListing(owner), name);
   }
 
-  /**
-   * Where a new secret of `owner`'s stands before it is created, for far fewer calls than
-   * one lookup per name: creates run --parallel at a time, too few to fill a ListSecrets
-   * batch. When the stack has at most CREATE_LISTING_MAX_PAGES pages of secrets, one
-   * listing of them (pending deletion included) answers every create of this process: a
-   * name missing from it is not this stack's, and CreateSecret itself then finds out
-   * whether anyone else's secret holds the name. A larger stack looks names up by name.
-   */
   async lookUpForCreate(name: string, owner: string): Promise<ObservedSecret | undefined> {
-    const listing = await this.ownedListing(owner, CREATE_LISTING_MAX_PAGES);
-    return listing === undefined ? this.listByName.load(name) : takeFrom(listing, name);
+    return takeFrom(await this.ownedListing(owner), name);
+  }
+
+  async isTaggedAs(arn: string, owner: string): Promise<boolean> {
+    return (await this.ownedListing(owner)).arns.has(arn);
   }
 
   /**
-   * One listing per owner and page cap for the whole provider process (one Pulumi
-   * operation). It cannot go stale through this process's own writes: the secrets it
-   * creates are never looked up again, and a delete or restore drops every listing. Each
-   * entry is handed out once, so a second read of a name asks AWS.
+   * One listing per owner for the whole provider process (one Pulumi operation), at any
+   * size: one call per 100 secrets, shared by every create, value update and refresh read.
+   * It cannot go stale through this process's own writes: the secrets it creates are never
+   * looked up again, and a delete or restore drops every listing. Each entry is handed out
+   * by name once, so a second read of a name asks AWS.
    */
-  private ownedListing(owner: string, maxPages: number): Promise<Map<string, ObservedSecret> | undefined> {
-    const key = `${maxPages}\0${owner}`;
-    let listing = this.ownedListings.get(key);
+  private ownedListing(owner: string): Promise<OwnedListing> {
+    let listing = this.ownedListings.get(owner);
     if (!listing) {
-      listing = this.listOwned(owner, maxPages);
-      this.ownedListings.set(key, listing);
+      listing = this.listOwned(owner);
+      this.ownedListings.set(owner, listing);
       const mine = listing;
       listing.catch(() => {
-        if (this.ownedListings.get(key) === mine) this.ownedListings.delete(key);
+        if (this.ownedListings.get(owner) === mine) this.ownedListings.delete(owner);
       });
     }
     return listing;
   }
 
-  /** Tag filters match prefixes of any tag: only exact owners are kept. Undefined past maxPages. */
-  private async listOwned(owner: string, maxPages: number): Promise<Map<string, ObservedSecret> | undefined> {
-    let pages = 0;
-    const found = new Map<string, ObservedSecret>();
-    const request: ListSecretsRequest = {
-      Filters: [
-        { Key: "tag-key", Values: [OWNER_TAG] },
-        { Key: "tag-value", Values: [owner] },
-      ],
-      IncludePlannedDeletion: true,
-      MaxResults: 100,
-    };
-    do {
-      const res = await this.call("ListSecrets", undefined, () =>
-        this.client.send(new ListSecretsCommand(request)),
-      );
-      for (const entry of res.SecretList ?? []) {
-        const observed = observedFromList(entry);
-        if (observed.tags[OWNER_TAG] === owner) found.set(observed.name, observed);
-      }
-      request.NextToken = res.NextToken;
-      if (++pages >= maxPages && request.NextToken) return undefined;
-    } while (request.NextToken);
-    return found;
+  /** Tag filters match prefixes of any tag: only exact owners are kept. */
+  private async listOwned(owner: string): Promise<OwnedListing> {
+    const listing: OwnedListing = { byName: new Map(), arns: new Set() };
+    const filters = [
+      { Key: "tag-key" as const, Values: [OWNER_TAG] },
+      { Key: "tag-value" as const, Values: [owner] },
+    ];
+    await this.listAll(filters, (observed) => {
+      if (observed.tags[OWNER_TAG] !== owner) return;
+      listing.byName.set(observed.name, observed);
+      listing.arns.add(observed.arn);
+    });
+    return listing;
   }
 
   /**
@@ -334,22 +353,25 @@ export class SecretsManagerGateway implements SecretsGateway {
   private async listSecrets(names: string[]): Promise<Map<string, ObservedSecret>> {
     const wanted = new Set(names);
     const found = new Map<string, ObservedSecret>();
-    const request: ListSecretsRequest = {
-      Filters: [{ Key: "name", Values: names }],
-      IncludePlannedDeletion: true,
-      MaxResults: 100,
-    };
+    await this.listAll([{ Key: "name", Values: names }], (observed) => {
+      if (wanted.has(observed.name)) found.set(observed.name, observed);
+    });
+    return found;
+  }
+
+  /** Every page of one ListSecrets query (100 per call), pending deletion included. */
+  private async listAll(
+    filters: ListSecretsRequest["Filters"],
+    each: (observed: ObservedSecret) => void,
+  ): Promise<void> {
+    const request: ListSecretsRequest = { Filters: filters, IncludePlannedDeletion: true, MaxResults: 100 };
     do {
       const res = await this.call("ListSecrets", undefined, () =>
         this.client.send(new ListSecretsCommand(request)),
       );
-      for (const entry of res.SecretList ?? []) {
-        if (entry.Name !== undefined && wanted.has(entry.Name))
-          found.set(entry.Name, observedFromList(entry));
-      }
+      for (const entry of res.SecretList ?? []) each(observedFromList(entry));
       request.NextToken = res.NextToken;
     } while (request.NextToken);
-    return found;
   }
 
   private async batchGetValues(names: string[]): Promise<Map<string, CurrentValue | Error>> {
@@ -469,11 +491,8 @@ function required<T>(value: T | undefined, what: string): T {
 }
 
 /** Hands a listed secret out once: a later read of the same name must ask AWS. */
-function takeFrom(
-  listing: Map<string, ObservedSecret> | undefined,
-  name: string,
-): ObservedSecret | undefined {
-  const found = listing?.get(name);
-  listing?.delete(name);
+function takeFrom(listing: OwnedListing, name: string): ObservedSecret | undefined {
+  const found = listing.byName.get(name);
+  listing.byName.delete(name);
   return found;
 }

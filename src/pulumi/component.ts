@@ -1,9 +1,12 @@
 /** SecretManifests: every manifest under some paths, as one ManagedSecret each. */
 import * as pulumi from "@pulumi/pulumi";
-import { isUserError } from "../errors";
+import { isUserError, UserError, UserErrors } from "../errors";
 import { loadManifests } from "../manifest";
 import type { SecretSpec } from "../manifest/spec";
+import { MAX_TAGS, recoveryWindowProblem, tagProblem, valueProblem } from "../reconcile/limits";
 import { OWNER_TAG } from "../reconcile/types";
+import { resolveValue } from "../sources";
+import { toValueInput } from "./inputs";
 import { ManagedSecret, type ManagedSecretArgs, StackHmacKey } from "./resources";
 
 export interface SecretManifestsArgs {
@@ -11,11 +14,14 @@ export interface SecretManifestsArgs {
   paths: string[];
   /** Tags on every secret; a manifest's own tags win, like Terraform's default_tags. Default: config `defaultTags`. */
   defaultTags?: Record<string, string>;
-  /** Recovery window for manifests without `spec.deletion`. Default: config `recoveryWindowInDays`, else 30. */
+  /** Recovery window (7-30) for manifests without `spec.deletion`. Default: config `recoveryWindowInDays`, else 30. */
   recoveryWindowInDays?: number;
   /** Region for every secret. Default: config `region`, else the AWS SDK's chain. */
   region?: string;
-  /** HMAC key (hex, ≥32 bytes). Default: secret config `hmacKey`, else an auto-created key kept secret in state. */
+  /**
+   * HMAC key (hex, ≥32 bytes). Default: config `hmacKey`, else an auto-created key kept secret
+   * in state. Whatever form it comes in, it is stored only as a Pulumi secret.
+   */
   hmacKey?: pulumi.Input<string>;
   /** Options for every ManagedSecret (e.g. protect, retainOnDelete, ignoreChanges). */
   secretOptions?: pulumi.CustomResourceOptions;
@@ -23,6 +29,8 @@ export interface SecretManifestsArgs {
 
 export const CONFIG_NAMESPACE = "secret-manifests";
 const DEFAULT_RECOVERY_WINDOW_DAYS = 30;
+/** Tag keys under this prefix are the tool's own (the ownership tag). */
+const RESERVED_TAG_PREFIX = `${CONFIG_NAMESPACE}:`;
 
 export class SecretManifests extends pulumi.ComponentResource {
   /** Secret name to ARN, for every manifest. */
@@ -37,18 +45,12 @@ export class SecretManifests extends pulumi.ComponentResource {
   }
 
   private async registerSecrets(a: SecretManifestsArgs): Promise<pulumi.Output<Record<string, string>>> {
-    const specs = await loadAll(a.paths);
     const config = new pulumi.Config(CONFIG_NAMESPACE);
-    const hmacKey =
-      a.hmacKey ?? config.getSecret("hmacKey") ?? new StackHmacKey("hmac-key", { parent: this }).key;
-    const shared = {
-      region: a.region ?? config.get("region"),
-      defaultTags: a.defaultTags ?? config.getObject<Record<string, string>>("defaultTags") ?? {},
-      recoveryWindowInDays:
-        a.recoveryWindowInDays ?? config.getNumber("recoveryWindowInDays") ?? DEFAULT_RECOVERY_WINDOW_DAYS,
-      owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
-      hmacKey,
-    };
+    const { specs, settings } = await checkedManifests(a, config);
+    const hmacKey = pulumi.secret(
+      a.hmacKey ?? config.getSecret("hmacKey") ?? new StackHmacKey("hmac-key", { parent: this }).key,
+    );
+    const shared = { ...settings, hmacKey };
     const secrets = specs.map(
       (spec) =>
         new ManagedSecret(spec.name, managedSecretArgs(spec, shared), { ...a.secretOptions, parent: this }),
@@ -59,14 +61,102 @@ export class SecretManifests extends pulumi.ComponentResource {
   }
 }
 
-/** All manifests are validated before any resource is registered: one bad file applies nothing. */
-async function loadAll(paths: string[]): Promise<SecretSpec[]> {
+/** A user error stops the program as one plain message (no stack trace); anything else is a bug. */
+async function orRunError<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return (await loadManifests(paths)).specs;
+    return await work();
   } catch (e) {
     if (isUserError(e)) throw new pulumi.RunError(e.format());
     throw e;
   }
+}
+
+type Settings = Omit<SharedArgs, "hmacKey">;
+
+/**
+ * Every manifest loaded and checked, with the stack-wide settings, before any resource
+ * exists: one bad file, reference or setting means nothing is registered, so nothing is
+ * applied. Every reference is resolved here (the values are dropped at once; they never
+ * become inputs), so one missing variable or undecryptable file fails the whole operation
+ * with zero writes. The engine's per-resource `check` alone cannot promise that: other
+ * resources' steps run while one resource's check fails. Throws one RunError listing
+ * every problem.
+ */
+export async function checkedManifests(
+  a: SecretManifestsArgs,
+  config: pulumi.Config,
+): Promise<{ specs: SecretSpec[]; settings: Settings }> {
+  const specs = await orRunError(async () => (await loadManifests(a.paths)).specs);
+  const settings = await orRunError(() => sharedSettings(a, config, specs));
+  return { specs, settings };
+}
+
+async function sharedSettings(
+  a: SecretManifestsArgs,
+  config: pulumi.Config,
+  specs: SecretSpec[],
+): Promise<Settings> {
+  const settings: Settings = {
+    region: a.region ?? config.get("region"),
+    defaultTags: a.defaultTags ?? config.getObject<Record<string, string>>("defaultTags") ?? {},
+    recoveryWindowInDays:
+      a.recoveryWindowInDays ?? config.getNumber("recoveryWindowInDays") ?? DEFAULT_RECOVERY_WINDOW_DAYS,
+    owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+  };
+  const problems = [
+    ...settingsProblems(settings),
+    ...specs.flatMap((spec) => tagCountProblems(spec, settings.defaultTags)),
+    ...(await referenceProblems(specs)),
+  ];
+  if (problems.length > 0) throw new UserErrors(problems);
+  return settings;
+}
+
+function settingsProblems(settings: Settings): UserError[] {
+  const problems: UserError[] = [];
+  const window = recoveryWindowProblem(settings.recoveryWindowInDays);
+  if (window) problems.push(new UserError(`${CONFIG_NAMESPACE}:recoveryWindowInDays: ${window}`));
+  for (const [key, value] of Object.entries(settings.defaultTags)) {
+    const problem = key.startsWith(RESERVED_TAG_PREFIX)
+      ? `tag key "${key}" uses the prefix ${RESERVED_TAG_PREFIX}, reserved for this tool's ownership tag`
+      : typeof value !== "string"
+        ? `the value of tag "${key}" must be a string`
+        : tagProblem(key, value);
+    if (problem) problems.push(new UserError(`${CONFIG_NAMESPACE}:defaultTags: ${problem}`));
+  }
+  return problems;
+}
+
+/** AWS's limit applies to the final set: the manifest's tags, the default tags and the ownership tag. */
+function tagCountProblems(spec: SecretSpec, defaultTags: Record<string, string>): UserError[] {
+  const count = Object.keys(finalTags(spec, defaultTags, "")).length;
+  if (count <= MAX_TAGS) return [];
+  const own = Object.keys(spec.tags).length;
+  const added = count - own - 1;
+  return [
+    new UserError(
+      `secret "${spec.name}" would carry ${count} tags (${own} from the manifest, ${added} more from ${CONFIG_NAMESPACE}:defaultTags, 1 ownership tag); AWS allows ${MAX_TAGS} per secret`,
+      { ...spec.source, field: "/metadata/tags" },
+      `remove tags from the manifest or from ${CONFIG_NAMESPACE}:defaultTags`,
+    ),
+  ];
+}
+
+/** Every reference of every manifest resolved once; each failure is reported, none is fatal alone. */
+async function referenceProblems(specs: SecretSpec[]): Promise<UserError[]> {
+  const results = await Promise.allSettled(
+    specs.map(async (spec) => {
+      // The project root, as the provider resolves it.
+      const value = await resolveValue(spec.value, { rootDir: process.cwd(), manifest: spec.source });
+      const problem = valueProblem(value);
+      if (problem) throw new UserError(problem, { ...spec.source, field: "/spec/value" });
+    }),
+  );
+  return results.flatMap((r) => {
+    if (r.status === "fulfilled") return [];
+    if (isUserError(r.reason)) return r.reason instanceof UserErrors ? r.reason.errors : [r.reason];
+    throw r.reason;
+  });
 }
 
 interface SharedArgs {
@@ -77,14 +167,18 @@ interface SharedArgs {
   hmacKey: pulumi.Input<string>;
 }
 
+function finalTags(spec: SecretSpec, defaultTags: Record<string, string>, owner: string) {
+  return { ...defaultTags, ...spec.tags, [OWNER_TAG]: owner };
+}
+
 export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): ManagedSecretArgs {
   return {
     name: spec.name,
     region: shared.region,
     description: spec.description,
     kmsKeyId: spec.kmsKeyId,
-    tags: { ...shared.defaultTags, ...spec.tags, [OWNER_TAG]: shared.owner },
-    value: spec.value,
+    tags: finalTags(spec, shared.defaultTags, shared.owner),
+    value: toValueInput(spec.value),
     replicas: spec.replicas,
     forceOverwriteReplicaSecret: spec.forceOverwriteReplicaSecret,
     deletion: spec.deletion ?? { recoveryWindowInDays: shared.recoveryWindowInDays },

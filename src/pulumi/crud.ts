@@ -8,13 +8,15 @@ import type * as pulumi from "@pulumi/pulumi";
 import { createSecretsManagerClient, SecretsManagerGateway } from "../aws";
 import { isUserError, UserError } from "../errors";
 import type { ReplicaSpec } from "../manifest/spec";
-import { destroy, readSecret, reconcile, updateValue } from "../reconcile";
-import { digestValue, requestToken } from "../reconcile/digest";
+import { destroy, type RecordedSecret, readSecret, reconcile, updateValue } from "../reconcile";
+import { digestValue, requestToken, rewriteToken } from "../reconcile/digest";
 import { sameKmsKey } from "../reconcile/kms";
-import type { AppliedSecret, DesiredSecret, ObservedSecret } from "../reconcile/types";
+import { recoveryWindowProblem, valueProblem } from "../reconcile/limits";
+import { type AppliedSecret, type DesiredSecret, type ObservedSecret, regionOfArn } from "../reconcile/types";
 import { resolveValue } from "../sources";
 import type { ResolvedValue } from "../sources/value";
 import {
+  fromValueInput,
   type ManagedSecretInputs,
   type ManagedSecretOutputs,
   REPLACE_ON_CHANGE,
@@ -29,18 +31,40 @@ const settings = new Promise<ProviderSettings>((resolve) => {
 });
 const gateways = new Map<string, SecretsManagerGateway>();
 
+/** One gateway (client, batching, shared listings) per region, for the whole process. */
 async function gatewayFor(region: string | undefined): Promise<SecretsManagerGateway> {
   const s = await settings;
-  const effective = region ?? s.region ?? "";
-  let gateway = gateways.get(effective);
+  const key = region ?? "";
+  let gateway = gateways.get(key);
   if (!gateway) {
-    gateway = new SecretsManagerGateway(
-      createSecretsManagerClient({ region: effective || undefined, endpoint: s.endpoint }),
-    );
-    gateways.set(effective, gateway);
+    gateway = new SecretsManagerGateway(createSecretsManagerClient({ region, endpoint: s.endpoint }));
+    gateways.set(key, gateway);
   }
   return gateway;
 }
+
+let chainRegion: Promise<string | undefined> | undefined;
+
+/**
+ * The region a resource's secret lives in: its own input, else `secret-manifests:region`,
+ * else the SDK chain's (AWS_REGION, profile). Undefined when none is set anywhere (every
+ * call then fails with "no region").
+ */
+async function effectiveRegion(inputRegion: string | undefined): Promise<string | undefined> {
+  const configured = inputRegion ?? (await settings).region;
+  if (configured !== undefined) return configured;
+  chainRegion ??= createSecretsManagerClient()
+    .config.region()
+    .catch(() => undefined);
+  return chainRegion;
+}
+
+/**
+ * ARNs that a create or update of this process ended on. A replacement that lands on the
+ * same secret (e.g. `pulumi up --replace`) must not have the old resource's delete remove
+ * it afterwards.
+ */
+const heldArns = new Set<string>();
 
 /** An input recorded in the outputs too, so `diff` can compare it with the last deployment. */
 type ComparedInput = keyof ManagedSecretInputs & keyof ManagedSecretOutputs;
@@ -62,21 +86,27 @@ function hmacKeyBytes(text: string): Buffer {
 }
 
 async function resolve(inputs: ManagedSecretInputs): Promise<ResolvedValue> {
-  return resolveValue(inputs.value, { rootDir: process.cwd(), manifest: inputs.source });
+  const value = await resolveValue(fromValueInput(inputs.value), {
+    rootDir: process.cwd(),
+    manifest: inputs.source,
+  });
+  const problem = valueProblem(value);
+  if (problem) throw new UserError(problem, { ...inputs.source, field: "/spec/value" });
+  return value;
 }
 
 async function desiredState(inputs: ManagedSecretInputs): Promise<DesiredSecret> {
   const key = hmacKeyBytes(inputs.hmacKey);
   const value = await resolve(inputs);
-  const digest = digestValue(value, key);
   return {
     name: inputs.name,
     description: inputs.description,
     kmsKeyId: inputs.kmsKeyId,
     tags: inputs.tags,
     value,
-    digest,
-    token: requestToken(inputs.name, digest, key),
+    digest: digestValue(inputs.name, value, key),
+    token: requestToken(inputs.name, value, key),
+    rewriteToken: rewriteToken(inputs.name, value, inputs.kmsKeyId, key),
     replicas: inputs.replicas,
     forceOverwriteReplicaSecret: inputs.forceOverwriteReplicaSecret,
     adopt: inputs.adopt,
@@ -114,16 +144,12 @@ function definedOnly<T extends object>(o: T): T {
 
 async function apply(
   inputs: ManagedSecretInputs,
-  listed?: Promise<ObservedSecret | undefined>,
+  lookup: { listed?: Promise<ObservedSecret | undefined>; recorded?: RecordedSecret },
 ): Promise<ManagedSecretOutputs> {
   const desired = await desiredState(inputs);
-  const applied = await reconcile(
-    await gatewayFor(inputs.region),
-    desired,
-    inputs.owner,
-    listed && { listed },
-  );
-  return outputsOf(inputs, desired, applied);
+  const region = await effectiveRegion(inputs.region);
+  const applied = await reconcile(await gatewayFor(region), desired, inputs.owner, lookup);
+  return outputsOf(inputs, desired, applied, region);
 }
 
 /**
@@ -134,12 +160,15 @@ function outputsOf(
   inputs: ManagedSecretInputs,
   desired: DesiredSecret,
   applied: AppliedSecret,
+  awsRegion: string | undefined,
 ): ManagedSecretOutputs {
   const { value: _references, ...recorded } = inputs;
+  heldArns.add(applied.arn);
   return definedOnly({
     ...recorded,
     digest: desired.digest,
     arn: applied.arn,
+    awsRegion: awsRegion ?? regionOfArn(applied.arn),
     versionId: applied.versionId,
     replicationStatus: applied.replicationStatus,
   });
@@ -173,11 +202,12 @@ export async function check(
 ): Promise<pulumi.dynamic.CheckResult> {
   await settings;
   try {
+    checkRecoveryWindow(news);
     // Resolved even when the key is not known yet (first preview), so a missing variable
     // or a bad sops file fails the preview, not the update.
     const value = await resolve(news);
     if (news.hmacKey === UNKNOWN || !news.hmacKey) return { inputs: news };
-    return { inputs: { ...news, digest: digestValue(value, hmacKeyBytes(news.hmacKey)) } };
+    return { inputs: { ...news, digest: digestValue(news.name, value, hmacKeyBytes(news.hmacKey)) } };
   } catch (e) {
     if (!isUserError(e)) throw e;
     // No property name: the engine would print the whole (reference) value next to it.
@@ -185,7 +215,24 @@ export async function check(
   }
 }
 
-/** `olds` are the previous outputs, which carry the digests; see DESIGN "Dynamic provider rules". */
+/** A manifest's window, else the stack's: out of AWS's range fails the preview, not the delete. */
+function checkRecoveryWindow(inputs: ManagedSecretInputs): void {
+  if (!("recoveryWindowInDays" in inputs.deletion)) return;
+  const problem = recoveryWindowProblem(inputs.deletion.recoveryWindowInDays);
+  if (problem) {
+    throw new UserError(
+      problem,
+      { ...inputs.source, field: "/spec/deletion" },
+      "fix spec.deletion, or the stack's secret-manifests:recoveryWindowInDays when the manifest sets none",
+    );
+  }
+}
+
+/**
+ * `olds` are the previous outputs, which carry the digests (the engine hands `diff` the
+ * outputs, not the inputs). The region is compared as the effective region: setting
+ * `secret-manifests:region` to the region already in use changes nothing.
+ */
 export async function diff(
   _id: string,
   olds: ManagedSecretOutputs,
@@ -193,7 +240,10 @@ export async function diff(
 ): Promise<pulumi.dynamic.DiffResult> {
   await settings;
   const differs = (k: ComparedInput) => !isDeepStrictEqual(olds[k], news[k]);
-  const replaces = REPLACE_ON_CHANGE.filter(differs);
+  const oldRegion = olds.awsRegion ?? regionOfArn(olds.arn);
+  const newRegion = await effectiveRegion(news.region);
+  const regionMoved = oldRegion !== undefined && newRegion !== undefined && oldRegion !== newRegion;
+  const replaces = [...REPLACE_ON_CHANGE.filter(differs), ...(regionMoved ? ["region"] : [])];
   const changes = replaces.length > 0 || UPDATE_ON_CHANGE.some(differs) || news.digest === undefined;
   return { changes, replaces, deleteBeforeReplace: false };
 }
@@ -201,8 +251,8 @@ export async function diff(
 export function create(inputs: ManagedSecretInputs): Promise<pulumi.dynamic.CreateResult> {
   return guarded(inputs.source, async () => {
     // Where the name stands, from one listing of the stack's own secrets (see lookUpForCreate).
-    const gateway = await gatewayFor(inputs.region);
-    const outs = await apply(inputs, gateway.lookUpForCreate(inputs.name, inputs.owner));
+    const gateway = await gatewayFor(await effectiveRegion(inputs.region));
+    const outs = await apply(inputs, { listed: gateway.lookUpForCreate(inputs.name, inputs.owner) });
     return { id: outs.arn, outs };
   });
 }
@@ -213,7 +263,9 @@ export function update(
   news: ManagedSecretInputs,
 ): Promise<pulumi.dynamic.UpdateResult> {
   return guarded(news.source, async () => ({
-    outs: onlyValueChanged(olds, news) ? await applyValue(olds, news) : await apply(news),
+    outs: onlyValueChanged(olds, news)
+      ? await applyValue(olds, news)
+      : await apply(news, { recorded: { arn: olds.arn, owner: olds.owner } }),
   }));
 }
 
@@ -233,19 +285,27 @@ async function applyValue(
   news: ManagedSecretInputs,
 ): Promise<ManagedSecretOutputs> {
   const desired = await desiredState(news);
-  const applied = await updateValue(await gatewayFor(news.region), desired, news.owner, {
+  const region = regionOfArn(olds.arn);
+  const applied = await updateValue(await gatewayFor(region), desired, news.owner, {
     arn: olds.arn,
     versionId: olds.versionId,
+    owner: olds.owner,
     replicationStatus: olds.replicationStatus ?? [],
   });
-  return outputsOf(news, desired, applied);
+  return outputsOf(news, desired, applied, region);
 }
 
-/** `delete` is a reserved word, hence the export alias. */
+/**
+ * `delete` is a reserved word, hence the export alias. The secret is the recorded ARN, in
+ * the region the ARN names (a region change deletes the old region's secret, not a
+ * namesake in the new one); one that a create or update of this process now holds stays.
+ */
 function remove(_id: string, props: ManagedSecretOutputs): Promise<void> {
-  return guarded(props.source, async () =>
-    destroy(await gatewayFor(props.region), props.name, props.deletion),
-  );
+  return guarded(props.source, async () => {
+    if (heldArns.has(props.arn)) return;
+    const gateway = await gatewayFor(regionOfArn(props.arn));
+    await destroy(gateway, { arn: props.arn, owner: props.owner, deletion: props.deletion });
+  });
 }
 
 export { remove as delete };
@@ -266,12 +326,17 @@ function replicaAsRecorded(
 /** `pulumi refresh`: drift shows as a changed digest or metadata; a deleted secret leaves state. */
 export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dynamic.ReadResult> {
   return guarded(props.source, async () => {
-    const found = await readSecret(await gatewayFor(props.region), props.name, hmacKeyBytes(props.hmacKey), {
-      versionId: props.versionId,
-      digest: props.digest,
-      hasReplicas: props.replicas.length > 0,
-      owner: props.owner,
-    });
+    const found = await readSecret(
+      await gatewayFor(regionOfArn(props.arn)),
+      props.name,
+      hmacKeyBytes(props.hmacKey),
+      {
+        versionId: props.versionId,
+        digest: props.digest,
+        hasReplicas: props.replicas.length > 0,
+        owner: props.owner,
+      },
+    );
     if (!found || found.observed.deletedDate) return {};
     const { observed, current } = found;
     const outs: ManagedSecretOutputs = {

@@ -2,9 +2,26 @@
  * The shape of a ManagedSecret's inputs and outputs as they cross the engine's gRPC
  * boundary. References only: no secret value is ever part of either.
  */
-import type { DeletionSpec, ReplicaSpec, SecretValueSpec } from "../manifest/spec";
+import type { DeletionSpec, JsonFieldSpec, ReplicaSpec, SecretValueSpec } from "../manifest/spec";
 import type { ValueDigest } from "../reconcile/digest";
 import type { AppliedSecret } from "../reconcile/types";
+
+/**
+ * A value spec as it crosses the engine. The engine's gRPC Struct sorts object keys, so a
+ * JSON value's fields travel as an ordered list of [key, field] pairs: the stored JSON text
+ * keeps the manifest's key order.
+ */
+export type ValueInput =
+  | Exclude<SecretValueSpec, { kind: "json" }>
+  | { kind: "json"; entries: [string, JsonFieldSpec][] };
+
+export function toValueInput(spec: SecretValueSpec): ValueInput {
+  return spec.kind === "json" ? { kind: "json", entries: Object.entries(spec.fields) } : spec;
+}
+
+export function fromValueInput(input: ValueInput): SecretValueSpec {
+  return input.kind === "json" ? { kind: "json", fields: Object.fromEntries(input.entries) } : input;
+}
 
 export interface ManagedSecretInputs {
   name: string;
@@ -14,7 +31,7 @@ export interface ManagedSecretInputs {
   kmsKeyId?: string;
   /** Final tags: default tags, then manifest tags, then the ownership tag. */
   tags: Record<string, string>;
-  value: SecretValueSpec;
+  value: ValueInput;
   replicas: ReplicaSpec[];
   forceOverwriteReplicaSecret: boolean;
   deletion: DeletionSpec;
@@ -23,7 +40,7 @@ export interface ManagedSecretInputs {
   owner: string;
   /** The manifest document this came from, for error messages. Root-relative. */
   source: { file: string; line: number };
-  /** Hex HMAC key (a Pulumi secret). Keyed digests are guessing-proof; see DESIGN invariant 2. */
+  /** HMAC key (a Pulumi secret): without it a digest in state cannot be checked against a guess. */
   hmacKey: string;
   /** Added by `check`: keyed digest of the resolved value. */
   digest?: ValueDigest;
@@ -32,12 +49,20 @@ export interface ManagedSecretInputs {
 /** The recorded state: the inputs without the value references, plus what AWS returned. */
 export interface ManagedSecretOutputs extends Omit<ManagedSecretInputs, "value"> {
   arn: string;
+  /**
+   * The region the secret was deployed to (the input region, else the provider's, else the
+   * SDK chain's). Absent in state written before it was recorded: the ARN's region then.
+   */
+  awsRegion?: string;
   versionId: string;
   replicationStatus: AppliedSecret["replicationStatus"];
 }
 
-/** Inputs whose change means a different secret, so Pulumi must replace it. */
-export const REPLACE_ON_CHANGE = ["name", "region"] as const;
+/**
+ * Inputs whose change means a different secret, so Pulumi must replace it. The region is
+ * compared as the effective region (see crud.ts `diff`), not as given.
+ */
+export const REPLACE_ON_CHANGE = ["name"] as const;
 
 /** Inputs compared by `diff` for an in-place update. `source` only feeds error messages. */
 export const UPDATE_ON_CHANGE = [

@@ -20,11 +20,20 @@ export class ManagedSecret extends pulumi.dynamic.Resource {
   declare readonly digest: pulumi.Output<ValueDigest>;
 
   constructor(name: string, args: ManagedSecretArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { arn: undefined, versionId: undefined, replicationStatus: undefined, digest: undefined };
+    const outputs = {
+      arn: undefined,
+      awsRegion: undefined,
+      versionId: undefined,
+      replicationStatus: undefined,
+      digest: undefined,
+    };
+    // A secret input, not only a secret output: the key is stored encrypted in the
+    // resource's inputs too, whatever form the caller passed it in.
+    const hmacKey = pulumi.secret(args.hmacKey);
     super(
       managedSecretProvider(),
       name,
-      { ...outputs, ...args },
+      { ...outputs, ...args, hmacKey },
       { ...opts, additionalSecretOutputs: ["hmacKey", ...(opts?.additionalSecretOutputs ?? [])] },
       MODULE,
       "ManagedSecret",

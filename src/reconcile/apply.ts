@@ -1,10 +1,13 @@
 import type { SecretsGateway } from "../aws/gateway.js";
+import type { ResolvedValue } from "../sources/value.js";
+import { currentVersionId } from "./plan.js";
 import {
   type AppliedSecret,
   AWSCURRENT,
   type DesiredSecret,
   type ObservedSecret,
   type Operation,
+  type PutValueOp,
 } from "./types.js";
 
 /**
@@ -19,8 +22,7 @@ export async function apply(
   ops: Operation[],
   observed?: ObservedSecret,
 ): Promise<AppliedSecret | undefined> {
-  let state: AppliedSecret | undefined =
-    observed && desired ? appliedFromObserved(observed, desired.token) : undefined;
+  let state: AppliedSecret | undefined = observed && desired ? appliedFromObserved(observed) : undefined;
   for (const op of ops) {
     state = await applyOne(gateway, desired, op, state);
   }
@@ -42,18 +44,12 @@ async function applyOne(
       await gateway.restoreSecret(op.secretId);
       return state;
     case "putValue": {
-      const { versionStages } = await gateway.putSecretValue(
-        op.secretId,
-        op.token,
-        valueFor(desired, op.token),
-      );
-      if (!versionStages.includes(AWSCURRENT))
-        await gateway.moveCurrent(op.secretId, op.token, op.fromVersionId);
-      return state;
+      const versionId = await writeValue(gateway, valueFor(desired, op.token), op);
+      return state && { ...state, versionId };
     }
     case "moveCurrent":
       await gateway.moveCurrent(op.secretId, op.toVersionId, op.fromVersionId);
-      return state;
+      return state && { ...state, versionId: op.toVersionId };
     case "updateMetadata":
       await gateway.updateMetadata(op.secretId, { description: op.description, kmsKeyId: op.kmsKeyId });
       return state;
@@ -83,19 +79,59 @@ async function applyOne(
   }
 }
 
+/**
+ * Writes the value and makes it AWSCURRENT; returns the version id that holds it. AWS
+ * ignores a put whose token names a version it still keeps: a staged one (re-encrypted
+ * under the secret's key by AWS on every key change) gets AWSCURRENT moved to it; one
+ * without a stage may be under an earlier key, so the value is written again under the
+ * rewrite token. Only a rewrite version kept without a stage is moved to as it is: it was
+ * written under the key named in its token, the desired one.
+ */
+export async function writeValue(
+  gateway: SecretsGateway,
+  value: ResolvedValue,
+  op: PutValueOp,
+): Promise<string> {
+  const stages = await stagesAfterPut(gateway, op.secretId, op.token, value);
+  if (stages.includes(AWSCURRENT)) return op.token;
+  if (stages.length > 0) {
+    await gateway.moveCurrent(op.secretId, op.token, op.fromVersionId);
+    return op.token;
+  }
+  const rewritten = await stagesAfterPut(gateway, op.secretId, op.rewriteToken, value);
+  if (!rewritten.includes(AWSCURRENT))
+    await gateway.moveCurrent(op.secretId, op.rewriteToken, op.fromVersionId);
+  return op.rewriteToken;
+}
+
+/**
+ * The stages the version carries after a put. A response without VersionStages is not
+ * taken as AWSCURRENT: the secret is described to find out.
+ */
+async function stagesAfterPut(
+  gateway: SecretsGateway,
+  secretId: string,
+  token: string,
+  value: ResolvedValue,
+): Promise<string[]> {
+  const { versionStages } = await gateway.putSecretValue(secretId, token, value);
+  if (versionStages) return versionStages;
+  return (await gateway.describeSecret(secretId))?.versionStages[token] ?? [];
+}
+
 /** Operations reference the value by its token; a mismatch means the plan is not for this value. */
 function valueFor(desired: DesiredSecret | undefined, token: string) {
-  if (!desired || desired.token !== token)
+  if (!desired || (desired.token !== token && desired.rewriteToken !== token))
     throw new Error("operation token does not match the desired value");
   return desired.value;
 }
 
-/** After a successful plan, AWSCURRENT is the desired version. */
-function appliedFromObserved(observed: ObservedSecret, token: string): AppliedSecret {
+/** Where a plan starts; its operations update the version and replication they change. */
+function appliedFromObserved(observed: ObservedSecret): AppliedSecret {
   return {
     arn: observed.arn,
     name: observed.name,
-    versionId: token,
+    versionId: currentVersionId(observed.versionStages) ?? "",
     replicationStatus: observed.replicas.map((r) => ({
       region: r.region,
       status: r.status ?? "Unknown",

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { ResolvedValue } from "../sources/value.js";
+import { normalizeKmsKey } from "./kms.js";
 
 /**
  * What the state keeps instead of a value: keyed digests only (invariant 1 and 2). Without
@@ -17,28 +18,59 @@ export interface ValueDigest {
 /**
  * Every HMAC input starts with its own label, so a digest of one sort can never equal a
  * digest of another sort (a whole value vs. one JSON field vs. a token) for any input.
+ * The v2 digests bind the secret's name (two secrets sharing a password show unrelated
+ * digests); the token still derives from the v1 content digest, so version ids, and with
+ * them the values AWS holds, stay the same across that change.
  */
 const DOMAIN = {
-  value: "secret-manifests/v1/value",
-  jsonKey: "secret-manifests/v1/json-key",
+  content: "secret-manifests/v1/value",
+  value: "secret-manifests/v2/value",
+  jsonKey: "secret-manifests/v2/json-key",
   token: "secret-manifests/v1/token",
+  rewrite: "secret-manifests/v1/rewrite",
 } as const;
 
-export function digestValue(value: ResolvedValue, hmacKey: Buffer): ValueDigest {
-  const whole = hmacHex(hmacKey, [DOMAIN.value, value.kind, valueBytes(value)]);
+/** The digest recorded in state: keyed, bound to the secret's name and the value's kind. */
+export function digestValue(name: string, value: ResolvedValue, hmacKey: Buffer): ValueDigest {
+  const whole = hmacHex(hmacKey, [DOMAIN.value, name, value.kind, valueBytes(value)]);
   if (value.kind !== "json") return { kind: value.kind, value: whole };
-  return { kind: "json", value: whole, keys: digestFields(value.fields, hmacKey) };
+  return { kind: "json", value: whole, keys: digestFields(name, value.fields, hmacKey) };
 }
 
 /**
  * The ClientRequestToken, which Secrets Manager also uses as the VersionId (invariant 3).
  * It depends on the secret name (the same value in two secrets gets unrelated version ids,
- * so equal values are not visible across secrets) and on the keyed digest, kind included
- * (string "x" and binary "x" are different versions). Formatted as an RFC 9562 UUIDv8
- * (custom data): 36 characters, inside the API's 32–64.
+ * so equal values are not visible across secrets) and on the keyed content digest, kind
+ * included (string "x" and binary "x" are different versions).
  */
-export function requestToken(name: string, digest: ValueDigest, hmacKey: Buffer): string {
-  const bytes = hmac(hmacKey, [DOMAIN.token, name, digest.kind, digest.value]).subarray(0, 16);
+export function requestToken(name: string, value: ResolvedValue, hmacKey: Buffer): string {
+  return asUuid(hmac(hmacKey, [DOMAIN.token, name, value.kind, contentDigest(value, hmacKey)]));
+}
+
+/**
+ * A second version id for the same value, used only when the `requestToken` version exists
+ * without a stage: AWS re-encrypts only staged versions when the KMS key changes, so that
+ * version may be under a key the secret no longer uses. The KMS key is part of it, so a
+ * rewrite made under one key is never mistaken for one made under another.
+ */
+export function rewriteToken(
+  name: string,
+  value: ResolvedValue,
+  kmsKeyId: string | undefined,
+  hmacKey: Buffer,
+): string {
+  const content = contentDigest(value, hmacKey);
+  return asUuid(hmac(hmacKey, [DOMAIN.rewrite, name, value.kind, content, normalizeKmsKey(kmsKeyId)]));
+}
+
+/** The name-free digest the tokens derive from (it was the recorded digest before v2). Never recorded. */
+function contentDigest(value: ResolvedValue, hmacKey: Buffer): string {
+  return hmacHex(hmacKey, [DOMAIN.content, value.kind, valueBytes(value)]);
+}
+
+/** An RFC 9562 UUIDv8 (custom data): 36 characters, inside the API's 32–64. */
+function asUuid(mac: Buffer): string {
+  const bytes = mac.subarray(0, 16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80; // version 8
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80; // RFC variant
   const hex = bytes.toString("hex");
@@ -50,11 +82,15 @@ function valueBytes(value: ResolvedValue): Buffer {
   return value.kind === "binary" ? value.bytes : Buffer.from(value.text, "utf8");
 }
 
-function digestFields(fields: Record<string, unknown>, hmacKey: Buffer): Record<string, string> {
+function digestFields(
+  name: string,
+  fields: Record<string, unknown>,
+  hmacKey: Buffer,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, field] of Object.entries(fields)) {
-    // The key name is part of the input: two fields with the same value get different digests.
-    out[key] = hmacHex(hmacKey, [DOMAIN.jsonKey, key, canonicalJson(field)]);
+    // Secret and key name are part of the input: equal fields get different digests.
+    out[key] = hmacHex(hmacKey, [DOMAIN.jsonKey, name, key, canonicalJson(field)]);
   }
   return out;
 }

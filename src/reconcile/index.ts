@@ -2,14 +2,14 @@ import { SecretsManagerError } from "../aws/errors.js";
 import type { CurrentValue, SecretsGateway } from "../aws/gateway.js";
 import type { DeletionSpec } from "../manifest/spec.js";
 import type { ResolvedValue } from "../sources/value.js";
-import { apply } from "./apply.js";
+import { apply, writeValue } from "./apply.js";
 import { digestValue, type ValueDigest } from "./digest.js";
-import { currentVersionId, plan, planDeletion } from "./plan.js";
-import { type AppliedSecret, AWSCURRENT, type DesiredSecret, type ObservedSecret } from "./types.js";
+import { currentVersionId, plan, planDeletion, type RecordedSecret } from "./plan.js";
+import type { AppliedSecret, DesiredSecret, ObservedSecret } from "./types.js";
 
 export { apply } from "./apply.js";
-export { digestValue, requestToken, type ValueDigest } from "./digest.js";
-export { plan, planDeletion } from "./plan.js";
+export { digestValue, requestToken, rewriteToken, type ValueDigest } from "./digest.js";
+export { plan, planDeletion, type RecordedSecret } from "./plan.js";
 export * from "./types.js";
 
 /** Observe, plan, apply: makes AWS hold `desired`, from whatever state it is in. */
@@ -19,11 +19,9 @@ export async function reconcile(
   owner: string,
   opts: ReconcileOptions = {},
 ): Promise<AppliedSecret> {
-  const observed = opts.listed
-    ? await observeFromListing(gateway, desired.name, opts.listed)
-    : await gateway.describe(desired.name, { replication: true });
+  const observed = await observe(gateway, desired.name, opts);
   try {
-    return await planAndApply(gateway, desired, observed, owner);
+    return await planAndApply(gateway, desired, observed, owner, opts.recorded);
   } catch (error) {
     // ListSecrets is eventually consistent: a secret created moments ago (say, by a run
     // that crashed before recording it) may be missing from it, and CreateSecret then
@@ -32,8 +30,25 @@ export async function reconcile(
     // else's (or one pending deletion).
     const taken = ["exists", "scheduledForDeletion"];
     if (observed || !(error instanceof SecretsManagerError && taken.includes(error.reason))) throw error;
-    return planAndApply(gateway, desired, await gateway.describeSecret(desired.name), owner);
+    return planAndApply(gateway, desired, await gateway.describeSecret(desired.name), owner, opts.recorded);
   }
+}
+
+/**
+ * The secret the last deployment recorded, by its ARN, while it exists; else the name's
+ * secret (gone for good: it is created again, or someone else's holds the name).
+ */
+async function observe(
+  gateway: SecretsGateway,
+  name: string,
+  opts: ReconcileOptions,
+): Promise<ObservedSecret | undefined> {
+  if (opts.recorded) {
+    const found = await gateway.describeSecret(opts.recorded.arn);
+    if (found?.name === name) return found;
+  }
+  if (opts.listed) return observeFromListing(gateway, name, opts.listed);
+  return gateway.describe(name, { replication: true });
 }
 
 export interface ReconcileOptions {
@@ -44,6 +59,11 @@ export interface ReconcileOptions {
    * observed fresh, with replication, by ARN.
    */
   listed?: Promise<ObservedSecret | undefined>;
+  /**
+   * What the last deployment of this resource recorded: its secret is observed by ARN, and
+   * may still carry the recorded owner's tag (a renamed stack re-tags it).
+   */
+  recorded?: RecordedSecret;
 }
 
 async function observeFromListing(
@@ -65,8 +85,9 @@ async function planAndApply(
   desired: DesiredSecret,
   observed: ObservedSecret | undefined,
   owner: string,
+  recorded: RecordedSecret | undefined,
 ): Promise<AppliedSecret> {
-  const applied = await apply(gateway, desired, plan(desired, observed, owner), observed);
+  const applied = await apply(gateway, desired, plan(desired, observed, owner, recorded), observed);
   if (!applied) throw new Error(`reconciling "${desired.name}" produced no secret`);
   return applied;
 }
@@ -75,16 +96,22 @@ export interface DeployedSecret {
   arn: string;
   /** The AWSCURRENT version recorded at the last deployment. */
   versionId: string;
+  /** The ownership tag value recorded at the last deployment. */
+  owner: string;
   replicationStatus: AppliedSecret["replicationStatus"];
 }
 
 /**
  * A new value for a secret whose metadata the last deployment already made match:
- * PutSecretValue straight to the recorded ARN, one call, no observation (AWS moves
- * AWSCURRENT to a new version itself). The deterministic token keeps it safe: a value this
- * secret held before is not written again (AWS ignores the put of an existing token), it is
- * moved back to AWSCURRENT. A secret that is gone or scheduled for deletion, or whose
- * AWSCURRENT moved elsewhere, falls back to the full observe-plan-apply.
+ * PutSecretValue straight to the recorded ARN, no observation (AWS moves AWSCURRENT to a
+ * new version itself). Ownership comes first, from the process's shared listing of the
+ * stack's secrets, so a value change costs one write plus a share of one ListSecrets per
+ * 100 secrets. A secret not listed as the stack's (handed over, renamed stack, listing
+ * lag), gone, scheduled for deletion, or whose AWSCURRENT moved elsewhere, takes the full
+ * observe-plan-apply, which refuses a secret that is not this stack's.
+ *
+ * A value AWS already holds as the recorded version needs no call: the recorded digest
+ * changed only in form (see CHANGELOG.md).
  */
 export async function updateValue(
   gateway: SecretsGateway,
@@ -92,27 +119,50 @@ export async function updateValue(
   owner: string,
   deployed: DeployedSecret,
 ): Promise<AppliedSecret> {
+  const applied = (versionId: string): AppliedSecret => ({
+    arn: deployed.arn,
+    name: desired.name,
+    versionId,
+    replicationStatus: deployed.replicationStatus,
+  });
+  if (deployed.versionId === desired.token || deployed.versionId === desired.rewriteToken)
+    return applied(deployed.versionId);
+  const recorded = { arn: deployed.arn, owner: deployed.owner };
+  if (!(await gateway.isTaggedAs(deployed.arn, owner)))
+    return reconcile(gateway, desired, owner, { recorded });
   try {
-    const { versionStages } = await gateway.putSecretValue(deployed.arn, desired.token, desired.value);
-    if (!versionStages.includes(AWSCURRENT))
-      await gateway.moveCurrent(deployed.arn, desired.token, deployed.versionId);
-    return {
-      arn: deployed.arn,
-      name: desired.name,
-      versionId: desired.token,
-      replicationStatus: deployed.replicationStatus,
-    };
+    return applied(
+      await writeValue(gateway, desired.value, {
+        type: "putValue",
+        secretId: deployed.arn,
+        token: desired.token,
+        rewriteToken: desired.rewriteToken,
+        fromVersionId: deployed.versionId,
+      }),
+    );
   } catch (error) {
     if (!(error instanceof SecretsManagerError)) throw error;
     if (!["notFound", "scheduledForDeletion", "rejected"].includes(error.reason)) throw error;
-    return reconcile(gateway, desired, owner);
+    return reconcile(gateway, desired, owner, { recorded });
   }
 }
 
-/** Deletes a secret as the manifest says (replicas first); a missing secret is fine. */
-export async function destroy(gateway: SecretsGateway, name: string, deletion: DeletionSpec): Promise<void> {
-  const observed = await gateway.describe(name, { replication: true });
-  await apply(gateway, undefined, planDeletion(observed, deletion));
+/** What deleting a resource needs from its last deployment. */
+export interface DeletedSecret {
+  /** The recorded ARN: the secret is deleted by it, never looked up by name. */
+  arn: string;
+  /** The recorded owner: a secret tagged otherwise is refused, not deleted. */
+  owner: string;
+  deletion: DeletionSpec;
+}
+
+/**
+ * Deletes the recorded secret as the manifest says (replicas first); a missing secret is
+ * fine. `gateway` must talk to the region the ARN names.
+ */
+export async function destroy(gateway: SecretsGateway, secret: DeletedSecret): Promise<void> {
+  const observed = await gateway.describeSecret(secret.arn);
+  await apply(gateway, undefined, planDeletion(observed, secret.deletion, secret.owner));
 }
 
 export interface KnownState {
@@ -160,7 +210,7 @@ export async function readSecret(
   if (!value) return undefined;
   return {
     observed,
-    current: { versionId: value.versionId, digest: digestValue(asResolved(value, known), hmacKey) },
+    current: { versionId: value.versionId, digest: digestValue(name, asResolved(value, known), hmacKey) },
   };
 }
 

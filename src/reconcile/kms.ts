@@ -8,7 +8,8 @@ export function sameKmsKey(a: string | undefined, b: string | undefined): boolea
   return normalizeKmsKey(a) === normalizeKmsKey(b);
 }
 
-function normalizeKmsKey(ref: string | undefined): string {
+/** One spelling per key reference: AWS managed key for none, the resource part of an ARN. */
+export function normalizeKmsKey(ref: string | undefined): string {
   if (ref === undefined || ref === "") return "alias/aws/secretsmanager";
   // arn:aws:kms:REGION:ACCOUNT:key/ID or ...:alias/NAME: keep the resource part.
   const resource = ref.startsWith("arn:") ? ref.split(":").slice(5).join(":") : ref;

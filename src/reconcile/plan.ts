@@ -15,12 +15,13 @@ export function plan(
   desired: DesiredSecret,
   observed: ObservedSecret | undefined,
   owner: string,
+  recorded?: RecordedSecret,
 ): Operation[] {
   if (desired.tags[OWNER_TAG] !== owner) {
     throw new Error(`desired tags of "${desired.name}" must carry ${OWNER_TAG}=${owner}`);
   }
   if (!observed) return [createOp(desired)];
-  assertMayManage(desired, observed, owner);
+  assertMayManage(desired, observed, owner, recorded);
   if (!observed.replicasObserved) {
     throw new Error(`planning "${desired.name}" needs an observation that includes replication`);
   }
@@ -29,17 +30,42 @@ export function plan(
     ...(observed.deletedDate ? [{ type: "restore" as const, secretId }] : []),
     ...tagOps(secretId, desired.tags, observed.tags),
     ...metadataOps(secretId, desired, observed),
-    ...valueOps(secretId, desired.token, observed.versionStages),
+    ...valueOps(secretId, desired, observed.versionStages),
     ...replicaOps(secretId, desired, observed),
   ];
 }
 
 /**
+ * What the last deployment of a resource recorded: its secret's ARN and the owner it was
+ * tagged with. Together they prove a secret is this resource's own even when the live tag
+ * still names the owner from before a `pulumi stack rename`.
+ */
+export interface RecordedSecret {
+  arn: string;
+  owner: string;
+}
+
+/**
  * Removing a secret: replicas first (AWS refuses to delete a primary that has replicas),
  * then DeleteSecret. A secret already gone or already scheduled for deletion needs nothing.
+ * A secret is deleted only while it carries the ownership tag it was recorded with: one
+ * handed over to another stack (or untagged by hand) is refused, not deleted.
  */
-export function planDeletion(observed: ObservedSecret | undefined, deletion: DeletionSpec): Operation[] {
+export function planDeletion(
+  observed: ObservedSecret | undefined,
+  deletion: DeletionSpec,
+  owner: string,
+): Operation[] {
   if (!observed || observed.deletedDate) return [];
+  const taggedOwner = observed.tags[OWNER_TAG];
+  if (taggedOwner !== owner) {
+    const holder = taggedOwner === undefined ? "no stack (its ownership tag is gone)" : `"${taggedOwner}"`;
+    throw new UserError(
+      `Refusing to delete secret "${observed.name}": it now belongs to ${holder}, not to "${owner}".`,
+      undefined,
+      "Nothing was deleted. To drop it from this stack and leave it in AWS, run `pulumi state delete` on the resource (or give it retainOnDelete); to delete it, tag it back to this stack first.",
+    );
+  }
   if (!observed.replicasObserved) {
     throw new Error(`deleting "${observed.name}" needs an observation that includes replication`);
   }
@@ -72,9 +98,17 @@ function createOp(desired: DesiredSecret): Operation {
  * stacks would overwrite each other's values on every deployment. Handing it over is an
  * explicit act: remove it from the other stack, or delete its tag.
  */
-function assertMayManage(desired: DesiredSecret, observed: ObservedSecret, owner: string): void {
+function assertMayManage(
+  desired: DesiredSecret,
+  observed: ObservedSecret,
+  owner: string,
+  recorded: RecordedSecret | undefined,
+): void {
   const taggedOwner = observed.tags[OWNER_TAG];
   if (taggedOwner === owner) return;
+  // Renamed project or stack: the secret this resource recorded, still tagged with the
+  // owner it recorded. tagOps moves the tag to the new owner.
+  if (recorded && taggedOwner === recorded.owner && observed.arn === recorded.arn) return;
   if (taggedOwner !== undefined) {
     throw new UserError(
       `Secret "${desired.name}" already exists and is managed by another stack ("${taggedOwner}"), not by "${owner}".`,
@@ -131,18 +165,35 @@ function metadataOps(secretId: string, desired: DesiredSecret, observed: Observe
 
 const DEFAULT_KMS_KEY = "alias/aws/secretsmanager";
 
+/** ReplicationStatusType.Status of a replica AWS could not create or update. */
+export const REPLICA_FAILED = "Failed";
+
 /**
  * The version id IS the token (invariant 3), so comparing ids tells whether AWS holds the
- * desired value, without reading it. A value AWS still has under some stage is brought
- * back with a stage move; anything else is a new version.
+ * desired value, without reading it. A version that still carries a stage is brought back
+ * with a stage move: AWS re-encrypted it if the KMS key changed. Anything else is a write:
+ * a version AWS removed is written anew, and one kept without a stage (AWS then ignores
+ * the put) is rewritten under `rewriteToken` (see apply).
  */
-function valueOps(secretId: string, token: string, versionStages: Record<string, string[]>): Operation[] {
+function valueOps(
+  secretId: string,
+  desired: DesiredSecret,
+  versionStages: Record<string, string[]>,
+): Operation[] {
   const current = currentVersionId(versionStages);
-  if (current === token) return [];
+  if (current === desired.token || current === desired.rewriteToken) return [];
   const fromVersionId = current !== undefined ? { fromVersionId: current } : {};
-  if (token in versionStages)
-    return [{ type: "moveCurrent", secretId, toVersionId: token, ...fromVersionId }];
-  return [{ type: "putValue", secretId, token, ...fromVersionId }];
+  const staged = [desired.token, desired.rewriteToken].find((id) => (versionStages[id]?.length ?? 0) > 0);
+  if (staged) return [{ type: "moveCurrent", secretId, toVersionId: staged, ...fromVersionId }];
+  return [
+    {
+      type: "putValue",
+      secretId,
+      token: desired.token,
+      rewriteToken: desired.rewriteToken,
+      ...fromVersionId,
+    },
+  ];
 }
 
 export function currentVersionId(versionStages: Record<string, string[]>): string | undefined {
@@ -150,12 +201,16 @@ export function currentVersionId(versionStages: Record<string, string[]>): strin
 }
 
 /**
- * AWS cannot change a replica's KMS key in place: such a replica is removed and added again.
+ * AWS cannot change a replica's KMS key in place, nor retry a replica whose replication
+ * failed: such a replica is removed and added again (a Failed replica holds no copy).
  */
 function replicaOps(secretId: string, desired: DesiredSecret, observed: ObservedSecret): Operation[] {
   const observedByRegion = new Map(observed.replicas.map((r) => [r.region, r]));
   const wantedRegions = new Set(desired.replicas.map((r) => r.region));
-  const differs = (r: ReplicaSpec) => !sameKmsKey(r.kmsKeyId, observedByRegion.get(r.region)?.kmsKeyId);
+  const differs = (r: ReplicaSpec) => {
+    const seen = observedByRegion.get(r.region);
+    return seen?.status === REPLICA_FAILED || !sameKmsKey(r.kmsKeyId, seen?.kmsKeyId);
+  };
   const toAdd = desired.replicas.filter((r) => !observedByRegion.has(r.region) || differs(r));
   const toRemove = observed.replicas
     .map((r) => r.region)

@@ -1,12 +1,16 @@
+import type { ReplicationStatus } from "../aws/model.js";
 import type { DeletionSpec, ReplicaSpec } from "../manifest/spec.js";
 import type { ResolvedValue } from "../sources/value.js";
 import type { ValueDigest } from "./digest.js";
 
-/** The tag that says which stack manages a secret; its value is the owner string. */
-export const OWNER_TAG = "secret-manifests:stack";
-
-/** Version stage Secrets Manager serves by default. */
-export const AWSCURRENT = "AWSCURRENT";
+export {
+  AWSCURRENT,
+  type ObservedReplica,
+  type ObservedSecret,
+  OWNER_TAG,
+  type ReplicationStatus,
+  regionOfArn,
+} from "../aws/model.js";
 
 /** What one manifest document asks AWS to hold, value resolved and digested. */
 export interface DesiredSecret {
@@ -17,37 +21,17 @@ export interface DesiredSecret {
   tags: Record<string, string>;
   value: ResolvedValue;
   digest: ValueDigest;
-  /** requestToken(name, digest): the VersionId this value has (or will have) in AWS. */
+  /** requestToken(name, value): the VersionId this value has (or will have) in AWS. */
   token: string;
+  /**
+   * rewriteToken(name, value, kmsKeyId): the version id of a fresh copy of the same value,
+   * written when the version named by `token` exists without a stage and so may still be
+   * encrypted under a KMS key the secret no longer uses (see docs/reconcile.md).
+   */
+  rewriteToken: string;
   replicas: ReplicaSpec[];
   forceOverwriteReplicaSecret: boolean;
   adopt: boolean;
-}
-
-export interface ObservedReplica {
-  region: string;
-  kmsKeyId?: string;
-  status?: string;
-  statusMessage?: string;
-}
-
-/** What AWS holds for one name. Never contains a value. */
-export interface ObservedSecret {
-  arn: string;
-  name: string;
-  description?: string;
-  kmsKeyId?: string;
-  tags: Record<string, string>;
-  /** Set when the secret is scheduled for deletion. */
-  deletedDate?: Date;
-  /** VersionIdsToStages: only versions that carry at least one stage. */
-  versionStages: Record<string, string[]>;
-  replicas: ObservedReplica[];
-  /**
-   * False when the observation came from ListSecrets, which does not report replication:
-   * `replicas` is then empty for lack of data, not because there are none.
-   */
-  replicasObserved: boolean;
 }
 
 /**
@@ -85,10 +69,13 @@ export interface PutValueOp {
   secretId: string;
   token: string;
   /**
-   * The version holding AWSCURRENT now. AWS accepts a token naming a version it still keeps
-   * without a stage, but then writes nothing and moves no stage; apply moves AWSCURRENT
-   * from here in that case.
+   * AWS accepts a token naming a version it still keeps without a stage, but then writes
+   * nothing and moves no stage. Such a version may be encrypted under an earlier KMS key
+   * (AWS re-encrypts only staged versions), so apply then writes the value afresh under
+   * this token instead of moving AWSCURRENT back to it.
    */
+  rewriteToken: string;
+  /** The version holding AWSCURRENT now, for a stage move. */
   fromVersionId?: string;
 }
 /** Rollback (or console drift repair) to a version that already holds the desired value. */
@@ -133,17 +120,11 @@ export interface DeleteOp {
   deletion: DeletionSpec;
 }
 
-export interface ReplicationStatus {
-  region: string;
-  status: string;
-  message?: string;
-}
-
 /** What the provider records after a successful reconcile. */
 export interface AppliedSecret {
   arn: string;
   name: string;
-  /** The version holding AWSCURRENT: always the desired token after a reconcile. */
+  /** The version holding AWSCURRENT: the desired token (or its rewrite) after a reconcile. */
   versionId: string;
   replicationStatus: ReplicationStatus[];
 }

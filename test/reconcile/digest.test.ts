@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, digestValue, requestToken } from "../../src/reconcile/digest.js";
+import { canonicalJson, digestValue, requestToken, rewriteToken } from "../../src/reconcile/digest.js";
+import type { ResolvedValue } from "../../src/sources/value.js";
 import { binary, HMAC_KEY, json, text } from "./helpers.js";
 
 const OTHER_KEY = Buffer.alloc(32, 9);
-const tokenOf = (name: string, value: Parameters<typeof digestValue>[0], key = HMAC_KEY) =>
-  requestToken(name, digestValue(value, key), key);
+const tokenOf = (name: string, value: ResolvedValue, key = HMAC_KEY) => requestToken(name, value, key);
+const digestOf = (value: ResolvedValue, key = HMAC_KEY) => digestValue("app/db", value, key);
 
 // ClientRequestToken: 32-64 characters; a UUID is what the API documentation recommends.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -35,6 +36,23 @@ describe("requestToken", () => {
     );
   });
 
+  it("is the same version id as before digests were bound to the name (no rewrite on upgrade)", () => {
+    // Pinned from the release before: upgrading must not change any secret's version id.
+    expect(tokenOf("app/db", text("hunter2"))).toBe(PINNED.string);
+    expect(tokenOf("app/db", json({ user: "admin", password: "pw" }))).toBe(PINNED.json);
+  });
+
+  it("has a rewrite variant per KMS key, unrelated to the token", () => {
+    const v = text("hunter2");
+    const [managed, byAlias, byArn] = [undefined, "alias/app", "arn:aws:kms:us-east-1:1:alias/app"].map((k) =>
+      rewriteToken("app/db", v, k, HMAC_KEY),
+    );
+    expect(managed).toMatch(UUID);
+    expect(byAlias).toBe(byArn);
+    expect(new Set([managed, byAlias, tokenOf("app/db", v)]).size).toBe(3);
+    expect(rewriteToken("app/db", v, undefined, HMAC_KEY)).toBe(rewriteToken("app/db", v, "", HMAC_KEY));
+  });
+
   it("differs when only the kind differs (string -> binary is a new version)", () => {
     const asString = tokenOf("app/x", text("same"));
     expect(tokenOf("app/x", binary(Buffer.from("same")))).not.toBe(asString);
@@ -44,16 +62,26 @@ describe("requestToken", () => {
 
 describe("digestValue", () => {
   it("keeps one digest per top-level JSON key, independent of key order", () => {
-    const a = digestValue(json({ user: "admin", password: "pw1", port: 5432 }), HMAC_KEY);
-    const b = digestValue(json({ port: 5432, user: "admin", password: "pw2" }), HMAC_KEY);
+    const a = digestOf(json({ user: "admin", password: "pw1", port: 5432 }), HMAC_KEY);
+    const b = digestOf(json({ port: 5432, user: "admin", password: "pw2" }), HMAC_KEY);
     expect(Object.keys(a.keys ?? {})).toEqual(["user", "password", "port"]);
     expect(a.keys?.user).toBe(b.keys?.user);
     expect(a.keys?.port).toBe(b.keys?.port);
     expect(a.keys?.password).not.toBe(b.keys?.password);
   });
 
+  it("binds the secret's name: a value shared by two secrets shows unrelated digests", () => {
+    const a = digestValue("app/a", json({ password: "shared" }), HMAC_KEY);
+    const b = digestValue("app/b", json({ password: "shared" }), HMAC_KEY);
+    expect(a.value).not.toBe(b.value);
+    expect(a.keys?.password).not.toBe(b.keys?.password);
+    expect(digestValue("app/a", text("shared"), HMAC_KEY).value).not.toBe(
+      digestValue("app/b", text("shared"), HMAC_KEY).value,
+    );
+  });
+
   it("gives equal values under different keys different digests", () => {
-    const d = digestValue(json({ a: "same", b: "same" }), HMAC_KEY);
+    const d = digestOf(json({ a: "same", b: "same" }), HMAC_KEY);
     expect(d.keys?.a).not.toBe(d.keys?.b);
   });
 
@@ -64,7 +92,7 @@ describe("digestValue", () => {
   it("reveals nothing without the key: no unkeyed hash, unrelated digests under another key", () => {
     const guesses = ["", "password", "hunter2", "123456"];
     for (const guess of guesses) {
-      const digest = digestValue(text(guess), HMAC_KEY);
+      const digest = digestOf(text(guess), HMAC_KEY);
       const token = tokenOf("app/db", text(guess));
       const published = JSON.stringify(digest) + token;
       for (const algorithm of ["sha256", "sha1", "md5", "sha512"]) {
@@ -72,14 +100,20 @@ describe("digestValue", () => {
         expect(published).not.toContain(unkeyed.slice(0, 16));
       }
       expect(published).not.toContain(Buffer.from(guess).toString("hex") || "∅");
-      expect(digestValue(text(guess), OTHER_KEY).value).not.toBe(digest.value);
+      expect(digestOf(text(guess), OTHER_KEY).value).not.toBe(digest.value);
     }
     // A dictionary attack needs the key: with a wrong key no guess matches.
-    const target = digestValue(text("hunter2"), HMAC_KEY).value;
-    expect(guesses.some((g) => digestValue(text(g), OTHER_KEY).value === target)).toBe(false);
+    const target = digestOf(text("hunter2"), HMAC_KEY).value;
+    expect(guesses.some((g) => digestOf(text(g), OTHER_KEY).value === target)).toBe(false);
   });
 
   it("refuses a key too short to be secret", () => {
-    expect(() => digestValue(text("x"), Buffer.alloc(8))).toThrow(/at least 16 bytes/);
+    expect(() => digestOf(text("x"), Buffer.alloc(8))).toThrow(/at least 16 bytes/);
   });
 });
+
+/** Computed with the previous release's requestToken(name, digestValue(value, key), key). */
+const PINNED = {
+  string: "d6fed06d-a680-8f15-8664-b282054b6f02",
+  json: "1bf5c6d8-e466-815f-a852-68e609acaea2",
+};

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { inject } from "vitest";
 import { createSecretsManagerClient } from "../../src/aws/client.js";
-import { SecretsManagerGateway } from "../../src/aws/gateway.js";
-import { digestValue, requestToken } from "../../src/reconcile/digest.js";
+import { type GatewayOptions, SecretsManagerGateway } from "../../src/aws/gateway.js";
+import { digestValue, requestToken, rewriteToken } from "../../src/reconcile/digest.js";
 import { type DesiredSecret, type ObservedSecret, OWNER_TAG } from "../../src/reconcile/types.js";
 import type { ResolvedValue } from "../../src/sources/value.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
@@ -25,12 +25,12 @@ export function desired(
   value: ResolvedValue,
   extra: Partial<DesiredSecret> = {},
 ): DesiredSecret {
-  const digest = digestValue(value, HMAC_KEY);
   return {
     name,
     value,
-    digest,
-    token: requestToken(name, digest, HMAC_KEY),
+    digest: digestValue(name, value, HMAC_KEY),
+    token: requestToken(name, value, HMAC_KEY),
+    rewriteToken: rewriteToken(name, value, extra.kmsKeyId, HMAC_KEY),
     replicas: [],
     forceOverwriteReplicaSecret: false,
     adopt: false,
@@ -78,4 +78,17 @@ export async function startHarness(opts: { seed?: number; maxAttempts?: number }
   const proxy = await startFaultProxy({ target: inject("awsEndpoint"), seed: opts.seed ?? 1 });
   const client = createSecretsManagerClient({ endpoint: proxy.endpoint, maxAttempts: opts.maxAttempts });
   return { proxy, gateway: new SecretsManagerGateway(client), direct: new SecretsManagerClient({}) };
+}
+
+/**
+ * A gateway of its own: a new provider process, whose shared listings of a stack's
+ * secrets start empty (a test's secrets are missing from a listing taken before them).
+ */
+export function freshGateway(h: Harness, opts: GatewayOptions = {}): SecretsManagerGateway {
+  return new SecretsManagerGateway(createSecretsManagerClient({ endpoint: h.proxy.endpoint }), opts);
+}
+
+/** The desired secret as another stack's (`owner`) would have it. */
+export function ownedBy(d: DesiredSecret, owner: string): DesiredSecret {
+  return { ...d, tags: { ...d.tags, [OWNER_TAG]: owner } };
 }

@@ -15,6 +15,13 @@ const V2 = desired(NAME, text("two"));
 const ARN = observed(NAME).arn;
 /** AWS holding V1 as current, owned by this stack, nothing else set. */
 const HOLDS_V1 = observed(NAME, { versionStages: { [V1.token]: ["AWSCURRENT"] } });
+const putV2: Operation = {
+  type: "putValue",
+  secretId: ARN,
+  token: V2.token,
+  rewriteToken: V2.rewriteToken,
+  fromVersionId: V1.token,
+};
 
 interface Case {
   name: string;
@@ -52,7 +59,7 @@ const cases: Case[] = [
     name: "a new value is a put with its token",
     desired: V2,
     observed: HOLDS_V1,
-    ops: [{ type: "putValue", secretId: ARN, token: V2.token, fromVersionId: V1.token }],
+    ops: [putV2],
   },
   {
     name: "going back to a value AWS still holds is a stage move (rollback)",
@@ -77,6 +84,7 @@ const cases: Case[] = [
         type: "putValue",
         secretId: ARN,
         token: desired(NAME, binary(Buffer.from("one"))).token,
+        rewriteToken: desired(NAME, binary(Buffer.from("one"))).rewriteToken,
         fromVersionId: V1.token,
       },
     ],
@@ -143,10 +151,7 @@ const cases: Case[] = [
     name: "a secret pending deletion is restored first, then converged",
     desired: V2,
     observed: { ...HOLDS_V1, deletedDate: new Date(0) },
-    ops: [
-      { type: "restore", secretId: ARN },
-      { type: "putValue", secretId: ARN, token: V2.token, fromVersionId: V1.token },
-    ],
+    ops: [{ type: "restore", secretId: ARN }, putV2],
   },
   {
     name: "adopt: true takes over an untagged secret, ownership tag first",
@@ -156,14 +161,62 @@ const cases: Case[] = [
       { type: "tag", secretId: ARN, tags: { [OWNER_TAG]: OWNER } },
       { type: "untag", secretId: ARN, keys: ["team"] },
       { type: "updateMetadata", secretId: ARN, description: "" },
-      { type: "putValue", secretId: ARN, token: V2.token, fromVersionId: V1.token },
+      putV2,
     ],
   },
   {
     name: "a secret with no current version gets a put without a version to move from",
     desired: V1,
     observed: observed(NAME),
-    ops: [{ type: "putValue", secretId: ARN, token: V1.token }],
+    ops: [{ type: "putValue", secretId: ARN, token: V1.token, rewriteToken: V1.rewriteToken }],
+  },
+  {
+    name: "a version kept without a stage is written again, not moved to (it may be under an old KMS key)",
+    desired: V1,
+    observed: observed(NAME, { versionStages: { [V1.token]: [], [V2.token]: ["AWSCURRENT"] } }),
+    ops: [
+      {
+        type: "putValue",
+        secretId: ARN,
+        token: V1.token,
+        rewriteToken: V1.rewriteToken,
+        fromVersionId: V2.token,
+      },
+    ],
+  },
+  {
+    name: "a value rewritten under its rewrite token is current: nothing to do",
+    desired: V1,
+    observed: observed(NAME, { versionStages: { [V1.token]: [], [V1.rewriteToken]: ["AWSCURRENT"] } }),
+    ops: [],
+  },
+  {
+    name: "a staged rewrite is moved back to like any staged version",
+    desired: V1,
+    observed: observed(NAME, {
+      versionStages: { [V1.rewriteToken]: ["AWSPREVIOUS"], [V2.token]: ["AWSCURRENT"] },
+    }),
+    ops: [{ type: "moveCurrent", secretId: ARN, toVersionId: V1.rewriteToken, fromVersionId: V2.token }],
+  },
+  {
+    name: "a replica whose replication failed is removed and added again",
+    desired: desired(NAME, text("one"), { replicas: [{ region: "eu-west-1" }, { region: "eu-west-2" }] }),
+    observed: {
+      ...HOLDS_V1,
+      replicas: [
+        { region: "eu-west-1", status: "Failed", statusMessage: "KMS key not found" },
+        { region: "eu-west-2", status: "InSync" },
+      ],
+    },
+    ops: [
+      { type: "removeReplicas", secretId: ARN, regions: ["eu-west-1"] },
+      {
+        type: "replicate",
+        secretId: ARN,
+        replicas: [{ region: "eu-west-1" }],
+        forceOverwriteReplicaSecret: false,
+      },
+    ],
   },
 ];
 
@@ -196,6 +249,20 @@ describe("plan", () => {
     expect(() => plan({ ...V1, tags: {} }, undefined, OWNER)).toThrow(/must carry/);
   });
 
+  it("re-tags the recorded secret after a stack rename (recorded ARN and owner prove it is ours)", () => {
+    const renamed = "org/project/renamed";
+    const asBefore = { ...HOLDS_V1, tags: { [OWNER_TAG]: OWNER } };
+    const next = { ...V1, tags: { [OWNER_TAG]: renamed } };
+    expect(plan(next, asBefore, renamed, { arn: ARN, owner: OWNER })).toEqual([
+      { type: "tag", secretId: ARN, tags: { [OWNER_TAG]: renamed } },
+    ]);
+    // Without the record, or with another secret's ARN, the old tag is another stack's.
+    for (const recorded of [undefined, { arn: `${ARN}x`, owner: OWNER }]) {
+      const error = catchError(() => plan(next, asBefore, renamed, recorded));
+      expect(error.message).toContain("managed by another stack");
+    }
+  });
+
   it("needs replication in the observation of an existing secret", () => {
     expect(() => plan(V1, { ...HOLDS_V1, replicasObserved: false }, OWNER)).toThrow(/replication/);
   });
@@ -219,11 +286,19 @@ describe("planDeletion", () => {
       ],
     },
   ])("$name", (c) => {
-    expect(planDeletion(c.observed, { recoveryWindowInDays: 7 })).toEqual(c.ops);
+    expect(planDeletion(c.observed, { recoveryWindowInDays: 7 }, OWNER)).toEqual(c.ops);
+  });
+
+  it("refuses a secret tagged for another stack, or untagged, deleting nothing", () => {
+    for (const tags of [{ [OWNER_TAG]: "org/other/prod" }, {}] as Record<string, string>[]) {
+      const error = catchError(() => planDeletion({ ...HOLDS_V1, tags }, { recoveryWindowInDays: 7 }, OWNER));
+      expect(isUserError(error)).toBe(true);
+      expect(error.message).toContain('Refusing to delete secret "app/db"');
+    }
   });
 
   it("passes force deletion through", () => {
-    expect(planDeletion(HOLDS_V1, { forceDeleteWithoutRecovery: true })).toEqual([
+    expect(planDeletion(HOLDS_V1, { forceDeleteWithoutRecovery: true }, OWNER)).toEqual([
       { type: "delete", secretId: ARN, deletion: { forceDeleteWithoutRecovery: true } },
     ]);
   });

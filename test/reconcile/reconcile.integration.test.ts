@@ -12,15 +12,17 @@ import { createSecretsManagerClient } from "../../src/aws/client.js";
 import { SecretsManagerGateway } from "../../src/aws/gateway.js";
 import { isUserError } from "../../src/errors.js";
 import { destroy, readSecret, reconcile, updateValue } from "../../src/reconcile/index.js";
-import { type DesiredSecret, OWNER_TAG } from "../../src/reconcile/types.js";
+import { type AppliedSecret, type DesiredSecret, OWNER_TAG } from "../../src/reconcile/types.js";
 import { ensureKmsAlias } from "../support/kms.js";
 import {
   binary,
   desired,
+  freshGateway,
   type Harness,
   HMAC_KEY,
   json,
   OWNER,
+  ownedBy,
   startHarness,
   text,
   uniquePrefix,
@@ -31,7 +33,7 @@ let h: Harness;
 let prefix: string;
 beforeAll(async () => {
   h = await startHarness();
-  await Promise.all(["alias/app", "alias/other"].map((alias) => ensureKmsAlias(alias)));
+  await Promise.all(["alias/app", "alias/other", "alias/new"].map((alias) => ensureKmsAlias(alias)));
 });
 afterAll(() => h.proxy.stop());
 beforeEach(() => {
@@ -129,7 +131,7 @@ describe("reconcile against moto", () => {
     expect(Object.keys(await versionsOf(name))).toHaveLength(2);
   });
 
-  it("brings back a value whose version lost every stage (AWS ignores the put, the stage is moved)", async () => {
+  it("brings back a value whose version lost every stage by writing it afresh (it may be under an old KMS key)", async () => {
     const name = `${prefix}/deprecated`;
     const v1 = desired(name, text("first"));
     await converge(v1);
@@ -143,10 +145,19 @@ describe("reconcile against moto", () => {
       const staged = Object.entries(seen?.versionStages ?? {}).filter(([, stages]) => stages.length > 0);
       return seen && { ...seen, versionStages: Object.fromEntries(staged) };
     };
+    const applied = await reconcile(asAws, v1, OWNER);
+    // The put of v1's token is ignored (AWS keeps that version), so the value is written
+    // again under the rewrite token, encrypted with the secret's current key.
+    const puts = h.proxy.log().filter((e) => e.target === "PutSecretValue");
+    expect(puts.map((e) => e.clientRequestToken)).toEqual([v1.token, v1.rewriteToken]);
+    expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 2 });
+    expect(applied.versionId).toBe(v1.rewriteToken);
+    const current = await currentValue(name);
+    expect([current.VersionId, current.SecretString]).toEqual([v1.rewriteToken, "first"]);
+    expect(Object.keys(await versionsOf(name))).toHaveLength(4);
+    h.proxy.resetCounts();
     await reconcile(asAws, v1, OWNER);
-    expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1, UpdateSecretVersionStage: 1 });
-    expect((await currentValue(name)).VersionId).toBe(v1.token);
-    expect(Object.keys(await versionsOf(name))).toHaveLength(3);
+    expect(writeCounts(h.proxy)).toEqual({});
   });
 
   it("repairs a value changed in the console", async () => {
@@ -327,22 +338,23 @@ describe("reconcile against moto", () => {
   describe("destroy", () => {
     it("removes replicas first, then deletes with the recovery window", async () => {
       const name = `${prefix}/delete`;
-      await converge(desired(name, text("v"), { replicas: [{ region: "eu-west-1" }] }));
-      await destroy(h.gateway, name, { recoveryWindowInDays: 7 });
+      const { arn } = await converge(desired(name, text("v"), { replicas: [{ region: "eu-west-1" }] }));
+      const deleted = { arn, owner: OWNER, deletion: { recoveryWindowInDays: 7 } };
+      await destroy(h.gateway, deleted);
       const writes = h.proxy.log().filter((e) => writeCounts(h.proxy)[e.target]);
       expect(writes.map((e) => e.target)).toEqual(["RemoveRegionsFromReplication", "DeleteSecret"]);
       expect(writes[1]?.params).toMatchObject({ RecoveryWindowInDays: 7 });
       const described = await h.direct.send(new DescribeSecretCommand({ SecretId: name }));
       expect(described.DeletedDate).toBeDefined();
       h.proxy.resetCounts();
-      await destroy(h.gateway, name, { recoveryWindowInDays: 7 });
+      await destroy(h.gateway, deleted);
       expect(writeCounts(h.proxy)).toEqual({});
     });
 
     it("force-deletes without recovery", async () => {
       const name = `${prefix}/force`;
-      await converge(desired(name, text("v")));
-      await destroy(h.gateway, name, { forceDeleteWithoutRecovery: true });
+      const { arn } = await converge(desired(name, text("v")));
+      await destroy(h.gateway, { arn, owner: OWNER, deletion: { forceDeleteWithoutRecovery: true } });
       expect(h.proxy.log().find((e) => e.target === "DeleteSecret")?.params).toMatchObject({
         ForceDeleteWithoutRecovery: true,
       });
@@ -387,8 +399,8 @@ describe("reconcile against moto", () => {
     it("reads a missing or pending-deletion secret as gone", async () => {
       expect(await readSecret(h.gateway, `${prefix}/never`, Buffer.alloc(32, 7))).toBeUndefined();
       const d = desired(`${prefix}/gone`, text("v"));
-      await converge(d);
-      await destroy(h.gateway, d.name, { recoveryWindowInDays: 7 });
+      const { arn } = await converge(d);
+      await destroy(h.gateway, { arn, owner: OWNER, deletion: { recoveryWindowInDays: 7 } });
       expect(await readSecret(h.gateway, d.name, Buffer.alloc(32, 7))).toBeUndefined();
     });
 
@@ -439,30 +451,225 @@ describe("reconcile against moto", () => {
     });
   });
 
+  describe("ownership before every write and delete", () => {
+    /** Stack A's secret, handed to stack B: A's tag removed, B adopts it. */
+    async function handedOver(name: string) {
+      const a = `${prefix}/stack-a`;
+      const b = `${prefix}/stack-b`;
+      const applied = await reconcile(h.gateway, ownedBy(desired(name, text("a1")), a), a);
+      await h.direct.send(new UntagResourceCommand({ SecretId: name, TagKeys: [OWNER_TAG] }));
+      await reconcile(h.gateway, ownedBy(desired(name, text("b1"), { adopt: true }), b), b);
+      h.proxy.resetCounts();
+      return { a, b, applied };
+    }
+
+    it("a value update of the old stack is refused, writing nothing", async () => {
+      const name = `${prefix}/handover-update`;
+      const { a, applied } = await handedOver(name);
+      const next = ownedBy(desired(name, text("a2")), a);
+      const error = await updateValue(freshGateway(h), next, a, {
+        arn: applied.arn,
+        versionId: applied.versionId,
+        owner: a,
+        replicationStatus: [],
+      }).catch((e: unknown) => e);
+      expect(isUserError(error)).toBe(true);
+      expect((error as Error).message).toContain("managed by another stack");
+      expect(writeCounts(h.proxy)).toEqual({});
+      expect((await currentValue(name)).SecretString).toBe("b1");
+    });
+
+    it("a destroy of the old stack is refused, deleting nothing", async () => {
+      const name = `${prefix}/handover-delete`;
+      const { a, b, applied } = await handedOver(name);
+      const error = await destroy(h.gateway, {
+        arn: applied.arn,
+        owner: a,
+        deletion: { recoveryWindowInDays: 7 },
+      }).catch((e: unknown) => e);
+      expect(isUserError(error)).toBe(true);
+      expect((error as Error).message).toContain(`now belongs to "${b}"`);
+      expect(writeCounts(h.proxy)).toEqual({});
+      const described = await h.direct.send(new DescribeSecretCommand({ SecretId: name }));
+      expect(described.DeletedDate).toBeUndefined();
+    });
+
+    it("a renamed stack re-tags its recorded secret with one TagResource", async () => {
+      const before = `${prefix}/old-name`;
+      const after = `${prefix}/new-name`;
+      const name = `${prefix}/renamed`;
+      const applied = await reconcile(h.gateway, ownedBy(desired(name, text("v")), before), before);
+      h.proxy.resetCounts();
+      const renamed = ownedBy(desired(name, text("v")), after);
+      await expect(reconcile(h.gateway, renamed, after)).rejects.toThrow(/managed by another stack/);
+      expect(writeCounts(h.proxy)).toEqual({});
+      await reconcile(h.gateway, renamed, after, { recorded: { arn: applied.arn, owner: before } });
+      expect(writeCounts(h.proxy)).toEqual({ TagResource: 1 });
+      const described = await h.direct.send(new DescribeSecretCommand({ SecretId: name }));
+      expect(described.Tags).toContainEqual({ Key: OWNER_TAG, Value: after });
+    });
+  });
+
+  describe("rollback and KMS", () => {
+    it("moves back to a staged version after a key change: AWS re-encrypted it", async () => {
+      const name = `${prefix}/kms-staged`;
+      await converge(desired(name, text("first")));
+      await converge(desired(name, text("second"), { kmsKeyId: "alias/new" }));
+      const back = desired(name, text("first"), { kmsKeyId: "alias/new" });
+      const applied = await reconcile(h.gateway, back, OWNER);
+      expect(writeCounts(h.proxy)).toEqual({ UpdateSecretVersionStage: 1 });
+      expect(applied.versionId).toBe(back.token);
+    });
+
+    it("writes an unstaged version afresh after a key change: it may still be under the old key", async () => {
+      const name = `${prefix}/kms-unstaged`;
+      await converge(desired(name, text("first")));
+      await converge(desired(name, text("second"), { kmsKeyId: "alias/new" }));
+      await converge(desired(name, text("third"), { kmsKeyId: "alias/new" }));
+      const back = desired(name, text("first"), { kmsKeyId: "alias/new" });
+      const applied = await reconcile(h.gateway, back, OWNER);
+      const puts = h.proxy.log().filter((e) => e.target === "PutSecretValue");
+      expect(puts.map((e) => e.clientRequestToken)).toEqual([back.token, back.rewriteToken]);
+      expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 2 });
+      expect(applied.versionId).toBe(back.rewriteToken);
+      // The rewrite names the key it was written under.
+      expect(back.rewriteToken).not.toBe(desired(name, text("first")).rewriteToken);
+      const current = await currentValue(name);
+      expect([current.VersionId, current.SecretString]).toEqual([back.rewriteToken, "first"]);
+      h.proxy.resetCounts();
+      await reconcile(h.gateway, back, OWNER);
+      expect(writeCounts(h.proxy)).toEqual({});
+    });
+
+    it("does not take a PutSecretValue answer without VersionStages as AWSCURRENT", async () => {
+      const name = `${prefix}/no-stages`;
+      await converge(desired(name, text("first")));
+      const gateway = freshGateway(h);
+      gateway.putSecretValue = async (id, token, value) => {
+        await h.gateway.putSecretValue(id, token, value);
+        return { versionStages: undefined };
+      };
+      h.proxy.resetCounts();
+      const v2 = desired(name, text("second"));
+      const applied = await reconcile(gateway, v2, OWNER);
+      // Observed, written, then described to learn the stages the answer left out.
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 1, DescribeSecret: 2, PutSecretValue: 1 });
+      expect(applied.versionId).toBe(v2.token);
+      expect((await currentValue(name)).VersionId).toBe(v2.token);
+    });
+  });
+
+  describe("replicas", () => {
+    it("a Failed replica is removed and added again", async () => {
+      const name = `${prefix}/replica-failed`;
+      const d = desired(name, text("v"), { replicas: [{ region: "eu-west-1" }] });
+      await converge(d);
+      const gateway = freshGateway(h);
+      const describeSecret = gateway.describeSecret.bind(gateway);
+      gateway.describeSecret = async (id) => {
+        const seen = await describeSecret(id);
+        return seen && { ...seen, replicas: seen.replicas.map((r) => ({ ...r, status: "Failed" })) };
+      };
+      h.proxy.resetCounts();
+      const applied = await reconcile(gateway, d, OWNER);
+      expect(writeCounts(h.proxy)).toEqual({ RemoveRegionsFromReplication: 1, ReplicateSecretToRegions: 1 });
+      expect(applied.replicationStatus).toMatchObject([{ region: "eu-west-1", status: "InSync" }]);
+    });
+  });
+
+  describe("create", () => {
+    it("never records a version AWS does not have (moto stores an empty string without one)", async () => {
+      const d = desired(`${prefix}/empty`, text(""));
+      const error = await reconcile(h.gateway, d, OWNER).catch((e: unknown) => e);
+      expect(isUserError(error)).toBe(true);
+      expect((error as Error).message).toContain("without a current version");
+    });
+
+    it("answers every create of a stack of any size from one listing of its secrets (100 per call)", async () => {
+      const owner = `${prefix}/big-stack`;
+      const names = Array.from({ length: 305 }, (_, i) => `${prefix}/many/${i}`);
+      for (let i = 0; i < names.length; i += 25)
+        await Promise.all(
+          names.slice(i, i + 25).map((n) =>
+            h.direct.send(
+              new CreateSecretCommand({
+                Name: n,
+                SecretString: "v",
+                Tags: [{ Key: OWNER_TAG, Value: owner }],
+              }),
+            ),
+          ),
+        );
+      const gateway = freshGateway(h);
+      h.proxy.resetCounts();
+      const found = await Promise.all(
+        [...names.slice(0, 10), `${prefix}/many/new`].map((n) => gateway.lookUpForCreate(n, owner)),
+      );
+      expect(found.map((o) => o?.name)).toEqual([...names.slice(0, 10), undefined]);
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 4 });
+    });
+  });
+
   describe("updateValue (a value-only change)", () => {
     const deployedOf = (applied: { arn: string; versionId: string }) => ({
-      ...applied,
+      arn: applied.arn,
+      versionId: applied.versionId,
+      owner: OWNER,
       replicationStatus: [],
     });
 
-    it("writes the new value with exactly one PutSecretValue", async () => {
+    it("writes the new value with exactly one PutSecretValue, after the shared ownership listing", async () => {
+      const owner = `${prefix}/stack`;
       const name = `${prefix}/uv`;
-      const applied = await converge(desired(name, text("one")));
-      const next = desired(name, text("two"));
-      const res = await updateValue(h.gateway, next, OWNER, deployedOf(applied));
-      expect(h.proxy.counts()).toEqual({ PutSecretValue: 1 });
+      const applied = await reconcile(h.gateway, ownedBy(desired(name, text("one")), owner), owner);
+      const gateway = freshGateway(h);
+      h.proxy.resetCounts();
+      const next = ownedBy(desired(name, text("two")), owner);
+      const res = await updateValue(gateway, next, owner, { ...deployedOf(applied), owner });
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 1 });
       expect(res.versionId).toBe(next.token);
       expect((await currentValue(name)).SecretString).toBe("two");
     });
 
+    it("shares one ownership listing among the value updates of a process", async () => {
+      const owner = `${prefix}/stack`;
+      const secrets = Array.from({ length: 20 }, (_, i) =>
+        ownedBy(desired(`${prefix}/uv-${i}`, text("one")), owner),
+      );
+      const applied = await Promise.all(secrets.map((d) => reconcile(h.gateway, d, owner)));
+      const gateway = freshGateway(h);
+      h.proxy.resetCounts();
+      await Promise.all(
+        secrets.map((d, i) =>
+          updateValue(gateway, ownedBy(desired(d.name, text("two")), owner), owner, {
+            ...deployedOf(applied[i] as AppliedSecret),
+            owner,
+          }),
+        ),
+      );
+      expect(h.proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 20 });
+    });
+
+    it("writes nothing when AWS already holds the value as the recorded version (digest changed only in form)", async () => {
+      const name = `${prefix}/uv-same`;
+      const d = desired(name, text("one"));
+      const applied = await converge(d);
+      const res = await updateValue(h.gateway, d, OWNER, deployedOf(applied));
+      expect(h.proxy.counts()).toEqual({});
+      expect(res.versionId).toBe(d.token);
+    });
+
     it("brings back a value held before with a stage move, without a new version", async () => {
+      const owner = `${prefix}/stack`;
       const name = `${prefix}/uv-back`;
-      const first = desired(name, text("one"));
-      await converge(first);
-      const applied = await converge(desired(name, text("two")));
+      const first = ownedBy(desired(name, text("one")), owner);
+      await reconcile(h.gateway, first, owner);
+      const applied = await reconcile(h.gateway, ownedBy(desired(name, text("two")), owner), owner);
       const before = Object.keys(await versionsOf(name)).length;
-      const res = await updateValue(h.gateway, first, OWNER, deployedOf(applied));
-      expect(h.proxy.counts()).toEqual({ PutSecretValue: 1, UpdateSecretVersionStage: 1 });
+      const gateway = freshGateway(h);
+      h.proxy.resetCounts();
+      const res = await updateValue(gateway, first, owner, { ...deployedOf(applied), owner });
+      expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1, UpdateSecretVersionStage: 1 });
       expect(res.versionId).toBe(first.token);
       expect(Object.keys(await versionsOf(name))).toHaveLength(before);
       expect((await currentValue(name)).SecretString).toBe("one");
@@ -474,7 +681,8 @@ describe("reconcile against moto", () => {
       await h.direct.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
       const next = desired(name, text("two"));
       const res = await updateValue(h.gateway, next, OWNER, deployedOf(applied));
-      expect(writeCounts(h.proxy)).toEqual({ PutSecretValue: 1, CreateSecret: 1 });
+      // Not in the stack's listing any more: observed by its ARN (gone), then created again.
+      expect(writeCounts(h.proxy)).toEqual({ CreateSecret: 1 });
       expect(res.versionId).toBe(next.token);
       expect((await currentValue(name)).SecretString).toBe("two");
     });

@@ -5,7 +5,7 @@
  */
 import type { CreatedSecret, CreateSecretInput, CurrentValue, SecretsGateway } from "../../src/aws/gateway";
 import type { DeletionSpec, ReplicaSpec } from "../../src/manifest/spec";
-import type { ObservedSecret, ReplicationStatus } from "../../src/reconcile/types";
+import { type ObservedSecret, OWNER_TAG, type ReplicationStatus } from "../../src/reconcile/types";
 import type { ResolvedValue } from "../../src/sources/value";
 
 export interface FakeSecret {
@@ -62,6 +62,14 @@ export class FakeGateway implements SecretsGateway {
     this.calls.push("describeSecret");
     const s = [...this.secrets.values()].find((x) => x.arn === id || x.name === id);
     return s && this.observe(s.name);
+  }
+  async lookUpForCreate(name: string, owner: string): Promise<ObservedSecret | undefined> {
+    this.calls.push("describe");
+    const found = this.observe(name);
+    return found?.tags[OWNER_TAG] === owner ? found : undefined;
+  }
+  async isTaggedAs(arn: string, owner: string): Promise<boolean> {
+    return [...this.secrets.values()].some((s) => s.arn === arn && s.tags[OWNER_TAG] === owner);
   }
   async getCurrentValue(name: string): Promise<CurrentValue | undefined> {
     const s = this.secrets.get(name);
