@@ -8,6 +8,14 @@
 /** The tag that says which stack manages a secret; its value is the owner string. */
 export const OWNER_TAG = "secret-manifests:stack";
 
+/**
+ * The tag naming which resource of the stack holds a secret: a random id set by the
+ * resource's create and recorded in its state. A replacement that lands on the same
+ * secret sets a new one, so the replaced resource's delete can tell the secret is no
+ * longer its own.
+ */
+export const CLAIM_TAG = "secret-manifests:claim";
+
 /** Version stage Secrets Manager serves by default. */
 export const AWSCURRENT = "AWSCURRENT";
 

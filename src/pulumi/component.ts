@@ -4,7 +4,7 @@ import { isUserError, UserError, UserErrors } from "../errors";
 import { loadManifests } from "../manifest";
 import type { SecretSpec } from "../manifest/spec";
 import { MAX_TAGS, recoveryWindowProblem, tagProblem, valueProblem } from "../reconcile/limits";
-import { OWNER_TAG } from "../reconcile/types";
+import { CLAIM_TAG, OWNER_TAG } from "../reconcile/types";
 import { resolveValue } from "../sources";
 import { toValueInput } from "./inputs";
 import { ManagedSecret, type ManagedSecretArgs, StackHmacKey } from "./resources";
@@ -127,15 +127,18 @@ function settingsProblems(settings: Settings): UserError[] {
   return problems;
 }
 
-/** AWS's limit applies to the final set: the manifest's tags, the default tags and the ownership tag. */
+/**
+ * AWS's limit applies to the final set: the manifest's tags, the default tags, and the
+ * two tags the provider adds (ownership and claim).
+ */
 function tagCountProblems(spec: SecretSpec, defaultTags: Record<string, string>): UserError[] {
-  const count = Object.keys(finalTags(spec, defaultTags, "")).length;
+  const count = Object.keys(finalTags(spec, defaultTags, "")).length + 1;
   if (count <= MAX_TAGS) return [];
   const own = Object.keys(spec.tags).length;
-  const added = count - own - 1;
+  const added = count - own - 2;
   return [
     new UserError(
-      `secret "${spec.name}" would carry ${count} tags (${own} from the manifest, ${added} more from ${CONFIG_NAMESPACE}:defaultTags, 1 ownership tag); AWS allows ${MAX_TAGS} per secret`,
+      `secret "${spec.name}" would carry ${count} tags (${own} from the manifest, ${added} more from ${CONFIG_NAMESPACE}:defaultTags, 2 tags the provider adds: ${OWNER_TAG} and ${CLAIM_TAG}); AWS allows ${MAX_TAGS} per secret`,
       { ...spec.source, field: "/metadata/tags" },
       `remove tags from the manifest or from ${CONFIG_NAMESPACE}:defaultTags`,
     ),

@@ -3,6 +3,7 @@
  * provider.ts), loaded once per provider process as `secret-manifests/crud`, so
  * per-process state (settings, clients, caches) lives here.
  */
+import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { createSecretsManagerClient, SecretsManagerGateway } from "../aws";
@@ -12,7 +13,13 @@ import { destroy, type RecordedSecret, readSecret, reconcile, updateValue } from
 import { digestValue, requestToken, rewriteToken } from "../reconcile/digest";
 import { sameKmsKey } from "../reconcile/kms";
 import { recoveryWindowProblem, valueProblem } from "../reconcile/limits";
-import { type AppliedSecret, type DesiredSecret, type ObservedSecret, regionOfArn } from "../reconcile/types";
+import {
+  type AppliedSecret,
+  CLAIM_TAG,
+  type DesiredSecret,
+  type ObservedSecret,
+  regionOfArn,
+} from "../reconcile/types";
 import { resolveValue } from "../sources";
 import type { ResolvedValue } from "../sources/value";
 import {
@@ -59,13 +66,6 @@ async function effectiveRegion(inputRegion: string | undefined): Promise<string 
   return chainRegion;
 }
 
-/**
- * ARNs that a create or update of this process ended on. A replacement that lands on the
- * same secret (e.g. `pulumi up --replace`) must not have the old resource's delete remove
- * it afterwards.
- */
-const heldArns = new Set<string>();
-
 /** An input recorded in the outputs too, so `diff` can compare it with the last deployment. */
 type ComparedInput = keyof ManagedSecretInputs & keyof ManagedSecretOutputs;
 
@@ -95,14 +95,15 @@ async function resolve(inputs: ManagedSecretInputs): Promise<ResolvedValue> {
   return value;
 }
 
-async function desiredState(inputs: ManagedSecretInputs): Promise<DesiredSecret> {
+/** `claim`: this resource's claim tag value (see CLAIM_TAG), absent for state from before claims. */
+async function desiredState(inputs: ManagedSecretInputs, claim: string | undefined): Promise<DesiredSecret> {
   const key = hmacKeyBytes(inputs.hmacKey);
   const value = await resolve(inputs);
   return {
     name: inputs.name,
     description: inputs.description,
     kmsKeyId: inputs.kmsKeyId,
-    tags: inputs.tags,
+    tags: claim === undefined ? inputs.tags : { ...inputs.tags, [CLAIM_TAG]: claim },
     value,
     digest: digestValue(inputs.name, value, key),
     token: requestToken(inputs.name, value, key),
@@ -144,12 +145,13 @@ function definedOnly<T extends object>(o: T): T {
 
 async function apply(
   inputs: ManagedSecretInputs,
+  claim: string | undefined,
   lookup: { listed?: Promise<ObservedSecret | undefined>; recorded?: RecordedSecret },
 ): Promise<ManagedSecretOutputs> {
-  const desired = await desiredState(inputs);
+  const desired = await desiredState(inputs, claim);
   const region = await effectiveRegion(inputs.region);
   const applied = await reconcile(await gatewayFor(region), desired, inputs.owner, lookup);
-  return outputsOf(inputs, desired, applied, region);
+  return outputsOf(inputs, desired, applied, region, claim);
 }
 
 /**
@@ -161,11 +163,12 @@ function outputsOf(
   desired: DesiredSecret,
   applied: AppliedSecret,
   awsRegion: string | undefined,
+  claim: string | undefined,
 ): ManagedSecretOutputs {
   const { value: _references, ...recorded } = inputs;
-  heldArns.add(applied.arn);
   return definedOnly({
     ...recorded,
+    claim,
     digest: desired.digest,
     arn: applied.arn,
     awsRegion: awsRegion ?? regionOfArn(applied.arn),
@@ -250,9 +253,12 @@ export async function diff(
 
 export function create(inputs: ManagedSecretInputs): Promise<pulumi.dynamic.CreateResult> {
   return guarded(inputs.source, async () => {
-    // Where the name stands, from one listing of the stack's own secrets (see lookUpForCreate).
+    // Where the name stands, from one listing of the stack's own secrets (see lookUpOwned).
     const gateway = await gatewayFor(await effectiveRegion(inputs.region));
-    const outs = await apply(inputs, { listed: gateway.lookUpForCreate(inputs.name, inputs.owner) });
+    // A new claim: should this create take over a secret another resource of the stack
+    // recorded (a replacement onto the same secret), that resource's delete then leaves it.
+    const claim = randomUUID();
+    const outs = await apply(inputs, claim, { listed: gateway.lookUpOwned(inputs.name, inputs.owner) });
     return { id: outs.arn, outs };
   });
 }
@@ -265,7 +271,7 @@ export function update(
   return guarded(news.source, async () => ({
     outs: onlyValueChanged(olds, news)
       ? await applyValue(olds, news)
-      : await apply(news, { recorded: { arn: olds.arn, owner: olds.owner } }),
+      : await apply(news, olds.claim, { recorded: { arn: olds.arn, owner: olds.owner } }),
   }));
 }
 
@@ -284,7 +290,7 @@ async function applyValue(
   olds: ManagedSecretOutputs,
   news: ManagedSecretInputs,
 ): Promise<ManagedSecretOutputs> {
-  const desired = await desiredState(news);
+  const desired = await desiredState(news, olds.claim);
   const region = regionOfArn(olds.arn);
   const applied = await updateValue(await gatewayFor(region), desired, news.owner, {
     arn: olds.arn,
@@ -292,19 +298,23 @@ async function applyValue(
     owner: olds.owner,
     replicationStatus: olds.replicationStatus ?? [],
   });
-  return outputsOf(news, desired, applied, region);
+  return outputsOf(news, desired, applied, region, olds.claim);
 }
 
 /**
  * `delete` is a reserved word, hence the export alias. The secret is the recorded ARN, in
  * the region the ARN names (a region change deletes the old region's secret, not a
- * namesake in the new one); one that a create or update of this process now holds stays.
+ * namesake in the new one); one that another resource has claimed since stays.
  */
 function remove(_id: string, props: ManagedSecretOutputs): Promise<void> {
   return guarded(props.source, async () => {
-    if (heldArns.has(props.arn)) return;
     const gateway = await gatewayFor(regionOfArn(props.arn));
-    await destroy(gateway, { arn: props.arn, owner: props.owner, deletion: props.deletion });
+    await destroy(gateway, {
+      arn: props.arn,
+      owner: props.owner,
+      claim: props.claim,
+      deletion: props.deletion,
+    });
   });
 }
 
@@ -335,6 +345,7 @@ export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dy
         digest: props.digest,
         hasReplicas: props.replicas.length > 0,
         owner: props.owner,
+        arn: props.arn,
       },
     );
     if (!found || found.observed.deletedDate) return {};
@@ -344,11 +355,17 @@ export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dy
       arn: observed.arn,
       description: observed.description,
       kmsKeyId: sameKmsKey(observed.kmsKeyId, props.kmsKeyId) ? props.kmsKeyId : observed.kmsKeyId,
-      tags: observed.tags,
+      // The claim is recorded apart (`claim`); the manifest's tags never hold it.
+      tags: withoutClaim(observed.tags),
       replicas: observed.replicas.map((r) => replicaAsRecorded(r, props.replicas)),
       versionId: current.versionId,
       digest: current.digest,
     };
     return { id, props: definedOnly(outs) };
   });
+}
+
+function withoutClaim(tags: Record<string, string>): Record<string, string> {
+  const { [CLAIM_TAG]: _claim, ...rest } = tags;
+  return rest;
 }

@@ -50,6 +50,11 @@ export interface ManagedSecretInputs {
 export interface ManagedSecretOutputs extends Omit<ManagedSecretInputs, "value"> {
   arn: string;
   /**
+   * This resource's claim on its secret (the `secret-manifests:claim` tag), set at create.
+   * Absent in state written before claims: such a resource never removes a claim.
+   */
+  claim?: string;
+  /**
    * The region the secret was deployed to (the input region, else the provider's, else the
    * SDK chain's). Absent in state written before it was recorded: the ARN's region then.
    */

@@ -153,6 +153,8 @@ export interface DeletedSecret {
   arn: string;
   /** The recorded owner: a secret tagged otherwise is refused, not deleted. */
   owner: string;
+  /** The recorded claim: a secret claimed by another resource since is left alone. */
+  claim?: string;
   deletion: DeletionSpec;
 }
 
@@ -162,7 +164,7 @@ export interface DeletedSecret {
  */
 export async function destroy(gateway: SecretsGateway, secret: DeletedSecret): Promise<void> {
   const observed = await gateway.describeSecret(secret.arn);
-  await apply(gateway, undefined, planDeletion(observed, secret.deletion, secret.owner));
+  await apply(gateway, undefined, planDeletion(observed, secret.deletion, secret.owner, secret.claim));
 }
 
 export interface KnownState {
@@ -177,6 +179,12 @@ export interface KnownState {
    * listing of the stack's secrets (100 per call) instead of lookups by name (10 per call).
    */
   owner?: string;
+  /**
+   * The ARN recorded at the last deployment. ListSecrets is eventually consistent: a secret
+   * created moments ago may be missing from it, so one not listed is asked for by ARN
+   * before it is read as gone.
+   */
+  arn?: string;
 }
 
 export interface ReadResult {
@@ -197,10 +205,11 @@ export async function readSecret(
   hmacKey: Buffer,
   known: KnownState = {},
 ): Promise<ReadResult | undefined> {
-  const observed = await gateway.describe(name, {
+  const listed = await gateway.describe(name, {
     replication: known.hasReplicas === true,
     ...(known.owner !== undefined ? { owner: known.owner } : {}),
   });
+  const observed = listed ?? (known.arn !== undefined ? await gateway.describeSecret(known.arn) : undefined);
   if (!observed || observed.deletedDate) return undefined;
   const versionId = currentVersionId(observed.versionStages);
   if (versionId !== undefined && versionId === known.versionId && known.digest) {

@@ -1,7 +1,14 @@
 import { UserError } from "../errors.js";
 import type { DeletionSpec, ReplicaSpec } from "../manifest/spec.js";
 import { sameKmsKey } from "./kms.js";
-import { AWSCURRENT, type DesiredSecret, type ObservedSecret, type Operation, OWNER_TAG } from "./types.js";
+import {
+  AWSCURRENT,
+  CLAIM_TAG,
+  type DesiredSecret,
+  type ObservedSecret,
+  type Operation,
+  OWNER_TAG,
+} from "./types.js";
 
 /**
  * The fewest API calls that make AWS hold `desired`, in the order they must run. Pure:
@@ -49,14 +56,18 @@ export interface RecordedSecret {
  * Removing a secret: replicas first (AWS refuses to delete a primary that has replicas),
  * then DeleteSecret. A secret already gone or already scheduled for deletion needs nothing.
  * A secret is deleted only while it carries the ownership tag it was recorded with: one
- * handed over to another stack (or untagged by hand) is refused, not deleted.
+ * handed over to another stack (or untagged by hand) is refused, not deleted. One that
+ * another resource of the stack has claimed since (a replacement that landed on the same
+ * secret) is left to that resource.
  */
 export function planDeletion(
   observed: ObservedSecret | undefined,
   deletion: DeletionSpec,
   owner: string,
+  claim?: string,
 ): Operation[] {
   if (!observed || observed.deletedDate) return [];
+  const liveClaim = observed.tags[CLAIM_TAG];
   const taggedOwner = observed.tags[OWNER_TAG];
   if (taggedOwner !== owner) {
     const holder = taggedOwner === undefined ? "no stack (its ownership tag is gone)" : `"${taggedOwner}"`;
@@ -66,6 +77,7 @@ export function planDeletion(
       "Nothing was deleted. To drop it from this stack and leave it in AWS, run `pulumi state delete` on the resource (or give it retainOnDelete); to delete it, tag it back to this stack first.",
     );
   }
+  if (liveClaim !== undefined && liveClaim !== claim) return [];
   if (!observed.replicasObserved) {
     throw new Error(`deleting "${observed.name}" needs an observation that includes replication`);
   }

@@ -5,6 +5,7 @@ import type { ValueDigest } from "./digest.js";
 
 export {
   AWSCURRENT,
+  CLAIM_TAG,
   type ObservedReplica,
   type ObservedSecret,
   OWNER_TAG,

@@ -88,7 +88,7 @@ describe("SecretManifests checks every manifest before registering anything", ()
     const defaultTags = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`d${i}`, "x"]));
     const error = await run({ defaultTags });
     const message = (error as Error).message;
-    expect(message).toContain('manifests/a.yaml:1: secret "app/a" would carry 52 tags');
+    expect(message).toContain('manifests/a.yaml:1: secret "app/a" would carry 53 tags');
     expect(message).toContain("secret-manifests:defaultTags");
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isUserError } from "../../src/errors.js";
 import { plan, planDeletion } from "../../src/reconcile/plan.js";
 import {
+  CLAIM_TAG,
   type DesiredSecret,
   type ObservedSecret,
   type Operation,
@@ -171,6 +172,20 @@ const cases: Case[] = [
     ops: [{ type: "putValue", secretId: ARN, token: V1.token, rewriteToken: V1.rewriteToken }],
   },
   {
+    name: "a value whose version AWS already removed is written again under its token",
+    desired: V1,
+    observed: observed(NAME, { versionStages: { [V2.token]: ["AWSCURRENT"] } }),
+    ops: [
+      {
+        type: "putValue",
+        secretId: ARN,
+        token: V1.token,
+        rewriteToken: V1.rewriteToken,
+        fromVersionId: V2.token,
+      },
+    ],
+  },
+  {
     name: "a version kept without a stage is written again, not moved to (it may be under an old KMS key)",
     desired: V1,
     observed: observed(NAME, { versionStages: { [V1.token]: [], [V2.token]: ["AWSCURRENT"] } }),
@@ -295,6 +310,15 @@ describe("planDeletion", () => {
       expect(isUserError(error)).toBe(true);
       expect(error.message).toContain('Refusing to delete secret "app/db"');
     }
+  });
+
+  it("leaves a secret another resource of the stack has claimed since (a replacement on the same secret)", () => {
+    const claimed = { ...HOLDS_V1, tags: { ...HOLDS_V1.tags, [CLAIM_TAG]: "new-resource" } };
+    expect(planDeletion(claimed, { recoveryWindowInDays: 7 }, OWNER, "old-resource")).toEqual([]);
+    expect(planDeletion(claimed, { recoveryWindowInDays: 7 }, OWNER)).toEqual([]);
+    expect(planDeletion(claimed, { recoveryWindowInDays: 7 }, OWNER, "new-resource")).toHaveLength(1);
+    // No claim on the secret (state from before claims, or the tag removed): deleted.
+    expect(planDeletion(HOLDS_V1, { recoveryWindowInDays: 7 }, OWNER, "old-resource")).toHaveLength(1);
   });
 
   it("passes force deletion through", () => {

@@ -396,6 +396,18 @@ describe("reconcile against moto", () => {
       expect(read?.current).toEqual({ versionId: d.token, digest: d.digest });
     });
 
+    it("asks for a secret the listings miss (ListSecrets lags) by its recorded ARN before reading it as gone", async () => {
+      const d = desired(`${prefix}/read-lag`, text("v"));
+      const { arn } = await converge(d);
+      const lagging = freshGateway(h);
+      lagging.describe = async () => undefined;
+      const read = await readSecret(lagging, d.name, HMAC_KEY, { arn, versionId: d.token, digest: d.digest });
+      expect(read?.current).toEqual({ versionId: d.token, digest: d.digest });
+      expect(
+        await readSecret(lagging, d.name, HMAC_KEY, { versionId: d.token, digest: d.digest }),
+      ).toBeUndefined();
+    });
+
     it("reads a missing or pending-deletion secret as gone", async () => {
       expect(await readSecret(h.gateway, `${prefix}/never`, Buffer.alloc(32, 7))).toBeUndefined();
       const d = desired(`${prefix}/gone`, text("v"));
@@ -610,7 +622,7 @@ describe("reconcile against moto", () => {
       const gateway = freshGateway(h);
       h.proxy.resetCounts();
       const found = await Promise.all(
-        [...names.slice(0, 10), `${prefix}/many/new`].map((n) => gateway.lookUpForCreate(n, owner)),
+        [...names.slice(0, 10), `${prefix}/many/new`].map((n) => gateway.lookUpOwned(n, owner)),
       );
       expect(found.map((o) => o?.name)).toEqual([...names.slice(0, 10), undefined]);
       expect(h.proxy.counts()).toEqual({ ListSecrets: 4 });
