@@ -461,6 +461,9 @@ describe("two stacks hand a secret over", () => {
     const a = await newStack("handover", (b) => ({ "s.yaml": plain(`${b}/s`, "LC_S") }), { LC_S: "from-a" });
     const name = `${a.base}/s`;
     const ownerA = await a.owner();
+    // Without a listing lag here: the old stack learns of the handover from its listing of
+    // its own secrets, which AWS may serve minutes stale (see docs/reliability.md).
+    await setContractRules(inject("awsEndpoint"), `${a.base}/`, { listLagMs: 0 });
     // The handover as documented: the tag removed, then the other stack adopts it.
     await sm().send(new UntagResourceCommand({ SecretId: name, TagKeys: [OWNER_TAG] }));
     const b = createProject({}, "other");
