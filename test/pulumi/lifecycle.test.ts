@@ -15,6 +15,7 @@ import {
   UntagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CLAIM_TAG } from "../../src/aws/model";
 import { OWNER_TAG } from "../../src/reconcile/types";
 import { setContractRules, versionKeys } from "../support/aws-contract";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy";
@@ -243,7 +244,8 @@ describe("metadata changes on one stack", () => {
     expect(paramsOf("TagResource")[0]?.Tags).toEqual([{ Key: "team", Value: "b" }]);
     expect(paramsOf("UntagResource")[0]?.TagKeys).toEqual(["env"]);
     const tags = Object.fromEntries(((await describeSecret(name)).Tags ?? []).map((t) => [t.Key, t.Value]));
-    expect(tags).toEqual({ team: "b", [OWNER_TAG]: await stack.owner() });
+    expect(tags).toMatchObject({ team: "b", [OWNER_TAG]: await stack.owner() });
+    expect(Object.keys(tags).filter((k) => !k.startsWith("secret-manifests:"))).toEqual(["team"]);
     await expectBystanderUntouched(stack);
   });
 
@@ -413,7 +415,9 @@ describe("names, files and the stack", () => {
     expect((await describeSecret(name)).DeletedDate).toBeInstanceOf(Date);
     writeProjectFile(stack.project, "manifests/b.yaml", plain(name, "LC_B"));
     await expectOk(await stack.op("up"));
-    expect(writes()).toEqual([`RestoreSecret ${name}`]);
+    // The manifest added back is a new resource: its claim tag is the only tag that changes.
+    expect(writes()).toEqual([`RestoreSecret ${name}`, `TagResource ${name}`]);
+    expect(paramsOf("TagResource")[0]?.Tags).toEqual([{ Key: CLAIM_TAG, Value: expect.any(String) }]);
     const after = await describeSecret(name);
     expect(after.DeletedDate).toBeUndefined();
     expect(after.VersionIdsToStages).toEqual(versionsBefore);
