@@ -18,6 +18,7 @@ import type { PolicyDocument, PolicyStatement } from "../../src/cli/commands/iam
 import { main } from "../../src/cli/main";
 import { ageKey, createProject, manifest, sm, sopsEncrypt, unique } from "../pulumi/support";
 import { type FaultProxy, type LoggedRequest, startFaultProxy } from "../support/fault-proxy";
+import { ensureKmsAlias } from "../support/kms";
 import { type PulumiProject, pulumiOp, writeProjectFile } from "../support/pulumi";
 
 const ACCOUNT = "123456789012"; // moto's default account
@@ -167,7 +168,8 @@ describe("iam-policy covers a real deployment", () => {
   }
 
   beforeAll(async () => {
-    proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+    proxy = await startFaultProxy({ target: inject("awsEndpoint") });
+    await ensureKmsAlias("alias/iam-test");
     project = createProject();
     const key = ageKey(project);
     sopsEncrypt(project, "secrets/app.enc.yaml", "db:\n  password: iam-test-password\n", key.recipient);

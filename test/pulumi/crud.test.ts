@@ -26,7 +26,7 @@ let prefix: string;
 let crud: typeof import("../../src/pulumi/crud.js");
 
 beforeAll(async () => {
-  proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+  proxy = await startFaultProxy({ target: inject("awsEndpoint") });
 });
 afterAll(() => proxy.stop());
 /** Each test is one provider process (one Pulumi operation): a fresh module, configured. */

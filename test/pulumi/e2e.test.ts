@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startFaultProxy } from "../support/fault-proxy";
+import { ensureKmsAlias } from "../support/kms";
 import {
   exportState,
   type OpOptions,
@@ -52,7 +53,8 @@ describe("pulumi end to end", () => {
       .reduce((n, [, c]) => n + c, 0);
 
   beforeAll(async () => {
-    proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+    proxy = await startFaultProxy({ target: inject("awsEndpoint") });
+    await ensureKmsAlias("alias/e2e");
     project = createProject();
     const key = ageKey(project);
     sopsEncrypt(
@@ -231,23 +233,40 @@ describe("pulumi end to end", () => {
     expect(await currentValue(pending)).toBe(plaintext.token);
   });
 
-  it("removing a manifest deletes that secret with its recovery window", async () => {
-    rmSync(path.join(project.dir, "manifests/db.yaml"));
-    const up = await op("up");
-    expect(up.code, up.stdout + up.stderr).toBe(0);
-    expect(up.summary?.changes.delete).toBe(1);
-    const db = await describeSecret(names.db);
-    expect(db.DeletedDate).toBeInstanceOf(Date);
-  });
-
-  it("keeps every plaintext out of the state, even with secrets shown", async () => {
+  it("keeps every plaintext out of the state, even with secrets shown, while every secret exists", async () => {
     const state = await exportState(project, true);
+    const recorded = JSON.parse(state).deployment.resources.filter((r: { type: string }) =>
+      r.type.endsWith("ManagedSecret"),
+    );
+    // Every secret of the scenario is still deployed, so no part of this check is vacuous.
+    expect(recorded.map((r: { outputs: { name: string } }) => r.outputs.name).sort()).toEqual(
+      [...Object.values(names), `${base}/outside`, `${base}/pending`].sort(),
+    );
     for (const value of [...Object.values(plaintext), "db2.internal"]) expect(state).not.toContain(value);
     // The serialized provider plus digests stay small.
     const deployment = JSON.parse(state).deployment;
     const secrets = deployment.resources.filter((r: { type: string }) => r.type.endsWith("ManagedSecret"));
     expect(secrets.length).toBeGreaterThan(0);
     for (const r of secrets) expect(JSON.stringify(r).length).toBeLessThan(4096);
+  });
+
+  it("removing a manifest deletes that secret with its recovery window", async () => {
+    rmSync(path.join(project.dir, "manifests/db.yaml"));
+    proxy.resetCounts();
+    const up = await op("up");
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(up.summary?.changes.delete).toBe(1);
+    // The manifest's 7-day window, as asked of AWS: replicas first, then the delete.
+    const deletes = proxy.log().filter((e) => e.target === "DeleteSecret");
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]?.params).toMatchObject({ RecoveryWindowInDays: 7 });
+    expect(deletes[0]?.params).not.toHaveProperty("ForceDeleteWithoutRecovery");
+    expect(writeCalls()).toBe(2); // RemoveRegionsFromReplication + DeleteSecret
+    // and as AWS (moto) scheduled it: DeletedDate is the planned deletion, 7 days out.
+    const db = await describeSecret(names.db);
+    const daysOut = ((db.DeletedDate?.getTime() ?? 0) - Date.now()) / 86_400_000;
+    expect(daysOut).toBeGreaterThan(6.99);
+    expect(daysOut).toBeLessThan(7.01);
   });
 
   it("destroy removes everything", async () => {

@@ -20,7 +20,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 suite("stack config", () => {
   it("takes the HMAC key, default tags, recovery window and endpoint from secret-manifests: config", async () => {
-    const proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+    const proxy = await startFaultProxy({ target: inject("awsEndpoint") });
     try {
       const name = unique("config");
       const project = createProject({

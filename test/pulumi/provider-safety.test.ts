@@ -23,7 +23,7 @@ module.exports = async () => {
 
 let proxy: FaultProxy;
 beforeAll(async () => {
-  proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+  proxy = await startFaultProxy({ target: inject("awsEndpoint") });
 });
 afterAll(() => proxy.stop());
 

@@ -75,7 +75,7 @@ export interface Harness {
 }
 
 export async function startHarness(opts: { seed?: number; maxAttempts?: number } = {}): Promise<Harness> {
-  const proxy = await startFaultProxy({ target: inject("motoEndpoint"), seed: opts.seed ?? 1 });
+  const proxy = await startFaultProxy({ target: inject("awsEndpoint"), seed: opts.seed ?? 1 });
   const client = createSecretsManagerClient({ endpoint: proxy.endpoint, maxAttempts: opts.maxAttempts });
   return { proxy, gateway: new SecretsManagerGateway(client), direct: new SecretsManagerClient({}) };
 }

@@ -7,12 +7,13 @@ import {
   PutSecretValueCommand,
   UntagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { createSecretsManagerClient } from "../../src/aws/client.js";
 import { SecretsManagerGateway } from "../../src/aws/gateway.js";
 import { isUserError } from "../../src/errors.js";
 import { destroy, readSecret, reconcile, updateValue } from "../../src/reconcile/index.js";
 import { type AppliedSecret, type DesiredSecret, OWNER_TAG } from "../../src/reconcile/types.js";
+import { ensureKmsAlias } from "../support/kms.js";
 import {
   binary,
   desired,
@@ -32,6 +33,7 @@ let h: Harness;
 let prefix: string;
 beforeAll(async () => {
   h = await startHarness();
+  await Promise.all(["alias/app", "alias/other", "alias/new"].map((alias) => ensureKmsAlias(alias)));
 });
 afterAll(() => h.proxy.stop());
 beforeEach(() => {
@@ -588,9 +590,16 @@ describe("reconcile against moto", () => {
   });
 
   describe("create", () => {
-    it("never records a version AWS does not have (moto stores an empty string without one)", async () => {
+    it("never records a version AWS does not have: AWS refuses an empty value, moto stores it without one", async () => {
       const d = desired(`${prefix}/empty`, text(""));
-      const error = await reconcile(h.gateway, d, OWNER).catch((e: unknown) => e);
+      const refused = await reconcile(h.gateway, d, OWNER).catch((e: unknown) => e);
+      expect(isUserError(refused)).toBe(true);
+      expect((refused as Error).message).toContain("rejected CreateSecret");
+      // moto alone (no contract layer) creates the secret without a version: still no record of one.
+      const motoOnly = new SecretsManagerGateway(
+        createSecretsManagerClient({ endpoint: inject("motoEndpoint") }),
+      );
+      const error = await reconcile(motoOnly, d, OWNER).catch((e: unknown) => e);
       expect(isUserError(error)).toBe(true);
       expect((error as Error).message).toContain("without a current version");
     });

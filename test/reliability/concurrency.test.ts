@@ -14,7 +14,7 @@ const STACK_FRAME = /\n\s+at .*[.](js|ts):\d+/;
 let proxy: FaultProxy;
 const figures: Record<string, unknown> = {};
 beforeAll(async () => {
-  proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+  proxy = await startFaultProxy({ target: inject("awsEndpoint") });
 });
 afterAll(async () => {
   await proxy.stop();
@@ -47,7 +47,7 @@ describe.concurrent("concurrent runs", () => {
 
     // Run A changes the value; its provider is paused mid-update, so A certainly holds the lock.
     // A has a proxy of its own: its first request says the provider is up, without polling ps.
-    const own = await startFaultProxy({ target: inject("motoEndpoint") });
+    const own = await startFaultProxy({ target: inject("awsEndpoint") });
     const a = startOp(project, "up", {
       manifests: ["manifests"],
       env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: own.endpoint, CONC_V: "two" },

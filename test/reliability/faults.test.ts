@@ -39,7 +39,7 @@ function faultRules(total: number): FaultRule[] {
 let proxy: FaultProxy;
 const rows: Record<string, unknown>[] = [];
 beforeAll(async () => {
-  proxy = await startFaultProxy({ target: inject("motoEndpoint"), seed: 8 });
+  proxy = await startFaultProxy({ target: inject("awsEndpoint"), seed: 8 });
 });
 afterAll(async () => {
   await proxy.stop();

@@ -94,7 +94,7 @@ function filesUnder(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+  proxy = await startFaultProxy({ target: inject("awsEndpoint") });
   project = createProject();
   project.stack = `leaks-${id}`;
   const key = ageKey(project);

@@ -482,11 +482,11 @@ describe("plan/apply on random (desired, observed) pairs", () => {
         }),
         async (d, o) => {
           const name = `rel-prop/${process.pid}/${n++}`;
-          // This variant covers values, version history, tags, description and deletion.
-          // moto ignores UpdateSecret with an empty Description (AWS clears it), so the
-          // manifest here always has one.
+          // This variant covers values, version history, tags, description (added, changed
+          // and removed) and deletion. moto keeps the description on an UpdateSecret with an
+          // empty one; the AWS-contract layer clears it, as AWS does.
           const want = desiredSecret(name, text(d.value), {
-            description: d.description || "two",
+            ...(d.description !== undefined ? { description: d.description } : {}),
             tags: d.tags,
           });
           if (o.exists) {
@@ -516,6 +516,10 @@ describe("plan/apply on random (desired, observed) pairs", () => {
           expect(applied.versionId).toBe(want.token);
           const after = await gateway.describeSecret(name);
           expect(plan(want, after, OWNER)).toEqual([]);
+          expect(after?.description ?? "").toBe(d.description ?? "");
+          count(
+            o.exists && o.description && !d.description ? "plan:moto:description-removed" : "plan:moto:other",
+          );
           // Read by stage: moto answers an unstaged read with its stale default version.
           expect(await currentValue(name)).toBe(d.value);
         },

@@ -115,8 +115,8 @@ export async function waitFor<T>(what: string, probe: () => T | undefined, timeo
 
 export const sm = () => new SecretsManagerClient({});
 
-/** Every secret in AWS (scheduled deletions included) tagged as owned by `owner`. */
-export async function ownedSecrets(owner: string): Promise<string[]> {
+/** Every secret in AWS tagged as owned by `owner`: scheduled deletions included, unless `live`. */
+export async function ownedSecrets(owner: string, opts: { live?: boolean } = {}): Promise<string[]> {
   const client = sm();
   const names: string[] = [];
   let NextToken: string | undefined;
@@ -133,7 +133,12 @@ export async function ownedSecrets(owner: string): Promise<string[]> {
       }),
     );
     for (const s of res.SecretList ?? [])
-      if (s.Tags?.some((t) => t.Key === OWNER_TAG && t.Value === owner) && s.Name) names.push(s.Name);
+      if (
+        s.Tags?.some((t) => t.Key === OWNER_TAG && t.Value === owner) &&
+        s.Name &&
+        !(opts.live && s.DeletedDate)
+      )
+        names.push(s.Name);
     NextToken = res.NextToken;
   } while (NextToken);
   return names.sort();

@@ -35,6 +35,8 @@ export interface LoggedRequest {
   target: string;
   /** Name / SecretId / SecretIdList entries of the request. */
   secretIds: string[];
+  /** The region the request was signed for. */
+  region?: string;
   clientRequestToken?: string;
   /** The request's JSON parameters, SecretString and SecretBinary replaced by "<value>". */
   params: Record<string, unknown>;
@@ -74,7 +76,13 @@ export async function startFaultProxy(opts: { target: string; seed?: number }): 
     const body = await readBody(req);
     const target = String(req.headers["x-amz-target"] ?? "").replace(/^secretsmanager\./, "") || "(none)";
     const rule = pickFault(target);
-    entries.push({ target, ...describeBody(body), ...(rule ? { fault: rule.action.type } : {}) });
+    const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
+    entries.push({
+      target,
+      ...describeBody(body),
+      ...(region ? { region } : {}),
+      ...(rule ? { fault: rule.action.type } : {}),
+    });
     if (rule?.action.type === "latency") await sleep(rule.action.ms);
     if (!rule || rule.action.type === "latency") return forward(upstream, req, body, res);
     if (rule.afterForward) await forward(upstream, req, body, undefined);
