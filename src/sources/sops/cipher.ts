@@ -3,6 +3,7 @@
  * with the 32-byte data key, a 32-byte IV and the value's tree path as additional data.
  */
 import { createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
+import { encodeText } from "./bytes.js";
 
 export type EncryptedType = "str" | "int" | "float" | "bool" | "bytes" | "time" | "comment";
 
@@ -59,7 +60,7 @@ export function decryptValue(encrypted: string, dataKey: KeyObject, aad: string)
   if (tagBytes.length !== TAG_BYTES || ivBytes.length === 0) throw new CipherError("malformed");
   try {
     const decipher = createDecipheriv("aes-256-gcm", dataKey, ivBytes, { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(aad, "utf8"));
+    decipher.setAAD(encodeText(aad));
     decipher.setAuthTag(tagBytes);
     const bytes = Buffer.concat([decipher.update(Buffer.from(data, "base64")), decipher.final()]);
     return { type: type as EncryptedType, bytes };

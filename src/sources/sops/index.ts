@@ -5,10 +5,11 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import { encodeText } from "./bytes.js";
 import { cipherKey } from "./cipher.js";
 import { decryptWithSopsBinary, SopsBinaryFailed, SopsBinaryMissing } from "./fallback.js";
 import { BINARY_DATA_KEY } from "./formats/binary.js";
-import { FormatError, formatOf, parseSopsFile, type SopsFormat } from "./formats/index.js";
+import { FormatError, formatOf, parseSopsFile, type SopsFormat, sopsText } from "./formats/index.js";
 import { getDataKey, NeedsSopsBinary, NoUsableKey } from "./keysources/index.js";
 import { createMacHash, MacError, verifyMac } from "./mac.js";
 import { MetadataError, parseMetadata, type SopsMetadata } from "./metadata.js";
@@ -78,9 +79,9 @@ export function clearDecryptCache(): void {
 
 async function decryptUncached(path: string, env: NodeJS.ProcessEnv): Promise<DecryptedFile> {
   const format = formatOf(path);
-  const text = await readFile(path, "utf8");
+  const bytes = await readFile(path);
   try {
-    const parsed = parseSopsFile(format, text);
+    const parsed = parseSopsFile(format, sopsText(format, bytes));
     const metadata = parseMetadata(parsed.metadata);
     return await decryptNatively(format, parsed.branches, metadata, env).catch((error) => {
       if (error instanceof NeedsSopsBinary || error instanceof UnsupportedRuleError) {
@@ -114,7 +115,7 @@ async function decryptNatively(
   const data = mapGet(document, BINARY_DATA_KEY);
   return {
     format,
-    bytes: data?.kind === "scalar" ? (data.raw ?? Buffer.from(data.text, "utf8")) : Buffer.alloc(0),
+    bytes: data?.kind === "scalar" ? (data.raw ?? encodeText(data.text)) : Buffer.alloc(0),
   };
 }
 
@@ -166,6 +167,11 @@ function leafError(error: LeafError): SopsFileError {
       );
     case "malformed":
       return new SopsFileError(`${where} is not a valid sops ENC[] string`, "re-encrypt the file with sops");
+    case "bad-plaintext":
+      return new SopsFileError(
+        `${where} decrypts to text that is not a valid value of its type`,
+        "re-encrypt the file with sops",
+      );
     case "authentication":
       return new SopsFileError(
         `${where} failed authentication (tampered, moved to another key, or encrypted with another data key)`,

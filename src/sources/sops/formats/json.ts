@@ -105,7 +105,10 @@ class JsonParser {
       if (value <= INT64_MAX && value >= INT64_MIN)
         return { kind: "scalar", type: "int", text: value.toString() };
     }
-    return { kind: "scalar", type: "float", text: goFormatFloat(Number(match[0])) };
+    const value = Number(match[0]);
+    // Go's json.Number.Float64 fails on an overflow, and sops with it.
+    if (!Number.isFinite(value)) this.fail("a number beyond the float64 range");
+    return { kind: "scalar", type: "float", text: goFormatFloat(value) };
   }
 
   private close<T>(node: T): T {
@@ -129,8 +132,8 @@ class JsonParser {
     this.at = WHITESPACE.lastIndex;
   }
 
-  private fail(): never {
+  private fail(problem = "invalid JSON"): never {
     const line = this.text.slice(0, this.at).split("\n").length;
-    throw new FormatError(`invalid JSON at line ${line}`);
+    throw new FormatError(`${problem} at line ${line}`);
   }
 }
