@@ -6,7 +6,15 @@
 import { resolve } from "node:path";
 import { UserError } from "../errors.js";
 import type { EnvRef, JsonFieldSpec, SecretValueSpec, SopsRef, ValueRef } from "../manifest/spec.js";
-import { COMPACT, emitJson, type JsonStyle, jsonString, SOPS_JSON, toJsValue, UnsupportedJsonValue } from "./emit.js";
+import {
+  COMPACT,
+  emitJson,
+  type JsonStyle,
+  jsonString,
+  SOPS_JSON,
+  toJsValue,
+  UnsupportedJsonValue,
+} from "./emit.js";
 import { EnvValueError, resolveEnv } from "./env.js";
 import { PathLookupError, PathSyntaxError, parsePath, selectPath } from "./path.js";
 import { encodeText, hasRawBytes } from "./sops/bytes.js";
@@ -52,7 +60,13 @@ async function resolveString(ref: ValueRef, ctx: ResolveContext, field = VALUE_F
   const node = await sopsNode(ref, ctx, field);
   if (node.kind === "scalar" && (node.type === "str" || node.type === "bytes")) {
     if (hasRawBytes(node.text)) {
-      throw sopsError(ref, ctx, field, "the value is not UTF-8 text, so it cannot be a SecretString", BINARY_HINT);
+      throw sopsError(
+        ref,
+        ctx,
+        field,
+        "the value is not UTF-8 text, so it cannot be a SecretString",
+        BINARY_HINT,
+      );
     }
     return node.text;
   }
@@ -63,12 +77,23 @@ async function resolveString(ref: ValueRef, ctx: ResolveContext, field = VALUE_F
 const BINARY_HINT = "use kind: binary to store the exact bytes";
 
 /** JSON as sops prints it; sops refuses NaN and infinities, and so do we (naming the path, not the value). */
-function sopsJson(node: TreeNode, style: JsonStyle, ref: SopsRef, ctx: ResolveContext, field: string): string {
+function sopsJson(
+  node: TreeNode,
+  style: JsonStyle,
+  ref: SopsRef,
+  ctx: ResolveContext,
+  field: string,
+): string {
   try {
     return emitJson(node, style);
   } catch (error) {
     if (!(error instanceof UnsupportedJsonValue)) throw error;
-    throw sopsError(ref, ctx, field, `the value holds ${error.value}, which JSON cannot represent (sops refuses it too)`);
+    throw sopsError(
+      ref,
+      ctx,
+      field,
+      `the value holds ${error.value}, which JSON cannot represent (sops refuses it too)`,
+    );
   }
 }
 

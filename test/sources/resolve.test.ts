@@ -1,10 +1,10 @@
 /** resolveValue: JSON assembly, type keeping, binary bytes, env values, and the per-process cache. */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { clearDecryptCache, referencedFiles, resolveValue } from "../../src/sources/index.js";
-import { EXPECTED, FIXTURES, TEST_ENV, TEST_KEY_FILE } from "./sops-helpers.js";
+import { DEMO_ENV, EXPECTED, FIXTURES, TEST_ENV, TEST_KEY_FILE } from "./sops-helpers.js";
 
 const ctx = {
   rootDir: FIXTURES,
@@ -92,5 +92,32 @@ describe("decryption cache", () => {
     expect(values[7]).toEqual({ kind: "string", text: "value-0007-xxxxxxxxxxxxxxxx" });
     await resolveValue(refs[0] as (typeof refs)[number], { ...ctx, env });
     expect(readFileSync(counter, "utf8")).toBe("run\n");
+  });
+
+  it("is keyed by the key material: after a success, a wrong or missing key still fails", async () => {
+    const spec = {
+      kind: "string" as const,
+      ref: { fromSops: { file: "basic.enc.yaml", path: "db.password" } },
+    };
+    const withEnv = (env: NodeJS.ProcessEnv) => resolveValue(spec, { ...ctx, env });
+    const noKey = { PATH: TEST_ENV.PATH, HOME: "/nonexistent" };
+    await expect(withEnv(TEST_ENV)).resolves.toEqual({ kind: "string", text: "s3cr3t-p@ss" });
+    await expect(withEnv({ ...TEST_ENV, SOPS_AGE_KEY_FILE: DEMO_ENV.SOPS_AGE_KEY_FILE })).rejects.toThrow(
+      "none matching",
+    );
+    await expect(withEnv(noKey)).rejects.toThrow("no age identity found");
+    // Concurrent lookups with different keys do not join each other either.
+    const [right, wrong] = await Promise.allSettled([withEnv(TEST_ENV), withEnv(DEMO_ENV)]);
+    expect(right.status).toBe("fulfilled");
+    expect(wrong.status).toBe("rejected");
+    // The key file's content is key material too: same path, other key, no cached value.
+    const keyFile = join(mkdtempSync(join(tmpdir(), "sm-key-")), "keys.txt");
+    copyFileSync(TEST_KEY_FILE, keyFile);
+    await expect(withEnv({ ...noKey, SOPS_AGE_KEY_FILE: keyFile })).resolves.toMatchObject({
+      kind: "string",
+    });
+    copyFileSync(DEMO_ENV.SOPS_AGE_KEY_FILE as string, keyFile);
+    utimesSync(keyFile, new Date(), new Date(Date.now() + 5000));
+    await expect(withEnv({ ...noKey, SOPS_AGE_KEY_FILE: keyFile })).rejects.toThrow("none matching");
   });
 });

@@ -98,7 +98,9 @@ describe("a fromSops reference equals sops decrypt --output-type json --extract"
           // sops prints the raw bytes; a SecretString cannot hold them, a binary secret can.
           await expect(asString).rejects.toThrow("not UTF-8 text");
           const asBinary = await resolveValue({ kind: "binary", ref: { fromSops: { file, path } } }, ctx);
-          expect(asBinary.kind === "binary" && asBinary.bytes.toString("hex")).toBe(want.bytes.toString("hex"));
+          expect(asBinary.kind === "binary" && asBinary.bytes.toString("hex")).toBe(
+            want.bytes.toString("hex"),
+          );
         }
       }
     },

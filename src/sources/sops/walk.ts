@@ -4,8 +4,8 @@
  * share their parent's path (sops puts no index in the AAD); nulls and comments are skipped.
  */
 import type { Hash, KeyObject } from "node:crypto";
-import { additionalData, CipherError, decryptValue, isEncryptedValue } from "./cipher.js";
 import { decodeBytes, encodeText } from "./bytes.js";
+import { additionalData, CipherError, decryptValue, isEncryptedValue } from "./cipher.js";
 import { goFloatText, goParseInt, goRfc3339 } from "./go-scalars.js";
 import type { EncryptionRule } from "./rules.js";
 import { type Branch, goParseBool, type ScalarNode, type TreeNode } from "./tree.js";
@@ -65,7 +65,8 @@ function decryptLeaf(node: ScalarNode, path: string[], dataKey: KeyObject): Scal
     const { type, bytes } = decryptValue(node.text, dataKey, additionalData(path));
     if (type === "comment") throw new LeafError("malformed", path);
     // Keep the exact bytes: a binary file's `str` plaintext need not be valid UTF-8.
-    if (type === "str" || type === "bytes") return { kind: "scalar", type, text: decodeBytes(bytes), raw: bytes };
+    if (type === "str" || type === "bytes")
+      return { kind: "scalar", type, text: decodeBytes(bytes), raw: bytes };
     const text = goValueText(type, bytes.toString("utf8"));
     if (text === undefined) throw new LeafError("bad-plaintext", path);
     return { kind: "scalar", type, text };

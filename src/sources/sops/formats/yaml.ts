@@ -125,18 +125,27 @@ function coreTag(tag: string): string {
 }
 
 const RESOLVE_MAP = new Map<string, ScalarNode | typeof NULL>([
-  ...["true", "True", "TRUE"].map((k): [string, ScalarNode] => [k, { kind: "scalar", type: "bool", text: "True" }]),
+  ...["true", "True", "TRUE"].map((k): [string, ScalarNode] => [
+    k,
+    { kind: "scalar", type: "bool", text: "True" },
+  ]),
   ...["false", "False", "FALSE"].map((k): [string, ScalarNode] => [
     k,
     { kind: "scalar", type: "bool", text: "False" },
   ]),
   ...["", "~", "null", "Null", "NULL"].map((k): [string, typeof NULL] => [k, NULL]),
-  ...[".nan", ".NaN", ".NAN"].map((k): [string, ScalarNode] => [k, { kind: "scalar", type: "float", text: "NaN" }]),
+  ...[".nan", ".NaN", ".NAN"].map((k): [string, ScalarNode] => [
+    k,
+    { kind: "scalar", type: "float", text: "NaN" },
+  ]),
   ...[".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].map((k): [string, ScalarNode] => [
     k,
     { kind: "scalar", type: "float", text: "+Inf" },
   ]),
-  ...["-.inf", "-.Inf", "-.INF"].map((k): [string, ScalarNode] => [k, { kind: "scalar", type: "float", text: "-Inf" }]),
+  ...["-.inf", "-.Inf", "-.INF"].map((k): [string, ScalarNode] => [
+    k,
+    { kind: "scalar", type: "float", text: "-Inf" },
+  ]),
 ]);
 const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 
