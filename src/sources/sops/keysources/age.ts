@@ -3,7 +3,7 @@
  * Identities are loaded from ALL of sops' sources together, not the first one found. X25519
  * stanzas are opened with node:crypto (age-x25519.ts), anything else with age-encryption.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -30,7 +30,7 @@ export async function loadAgeIdentities(
   }
   if (env.SOPS_AGE_KEY_FILE) {
     searched.push(`SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE})`);
-    texts.push(await readOptional(env.SOPS_AGE_KEY_FILE));
+    texts.push(readOptional(env.SOPS_AGE_KEY_FILE));
   }
   if (env.SOPS_AGE_KEY_CMD) {
     searched.push("SOPS_AGE_KEY_CMD");
@@ -38,7 +38,7 @@ export async function loadAgeIdentities(
   }
   const defaultFile = defaultKeysFile(env);
   searched.push(defaultFile);
-  texts.push(await readOptional(defaultFile));
+  texts.push(readOptional(defaultFile));
   return { identities: texts.flatMap(parseIdentities), searched };
 }
 
@@ -64,9 +64,10 @@ function parseIdentities(text: string): string[] {
     .filter((word) => IDENTITY.test(word));
 }
 
-async function readOptional(path: string): Promise<string> {
+/** Key files are a few hundred bytes: read in place, without a thread-pool round trip each. */
+function readOptional(path: string): string {
   try {
-    return await readFile(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch {
     return "";
   }

@@ -7,7 +7,7 @@
  * and the key files' mtime and size, so SOPS_AGE_KEY_CMD runs once, not once per reference.
  */
 import { createHash } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { remembered } from "../memo.js";
 import type { SopsMetadata } from "../metadata.js";
 import { type AgeIdentities, defaultKeysFile, loadAgeIdentities } from "./age.js";
@@ -31,11 +31,11 @@ export function keyOptionsId(env: NodeJS.ProcessEnv): string {
   return hash.digest("hex");
 }
 
-export async function loadKeyMaterial(metadata: SopsMetadata, env: NodeJS.ProcessEnv): Promise<KeyMaterial> {
+export function loadKeyMaterial(metadata: SopsMetadata, env: NodeJS.ProcessEnv): Promise<KeyMaterial> {
   const keys = metadata.keyGroups.flat();
   const recipients = keys.flatMap((k) => (k.type === "age" ? [k.recipient] : []));
   const files = [env.SOPS_AGE_KEY_FILE, defaultKeysFile(env)].filter((f): f is string => Boolean(f));
-  const stamps = recipients.length > 0 ? await Promise.all(files.map(fileStamp)) : [];
+  const stamps = recipients.length > 0 ? files.map(fileStamp) : [];
   // The key command sees the recipients (SOPS_AGE_RECIPIENT), so its output may depend on them.
   const id = JSON.stringify([keyOptionsId(env), stamps, env.SOPS_AGE_KEY_CMD ? recipients : []]);
   return remembered(loads, id, () => load(recipients, env, id));
@@ -61,9 +61,9 @@ function awsVariables(): string {
     .join("");
 }
 
-async function fileStamp(path: string): Promise<string> {
+function fileStamp(path: string): string {
   try {
-    const info = await stat(path);
+    const info = statSync(path);
     return `${path}:${info.mtimeMs}:${info.size}`;
   } catch {
     return `${path}:missing`;
