@@ -93,6 +93,16 @@ describe("yaml.v3 typing of plain scalars", () => {
     expect(() => firstValue("!!int abc")).toThrow("tagged !!int");
   });
 
+  it.each([
+    ["2", "int"],
+    ["true", "bool"],
+    ["~", "null"],
+    ["2024-01-02", "time"],
+  ])("refuses the unquoted key %s (a %s to Go; sops walks only string keys)", (key, type) => {
+    expect(() => parseYaml(`${key}: x\n${SOPS}`)).toThrow(`a mapping key is a ${type}, not a string`);
+    expect(parseYaml(`"${key}": x\n${SOPS}`).branches[0]?.entries[0]?.[0]).toBe(key);
+  });
+
   it("refuses a YAML file that is not UTF-8, as yaml.v3 does", async () => {
     const { sopsText } = await import("../../src/sources/sops/formats/index.js");
     expect(() => sopsText("yaml", Buffer.from("v: caf\xe9\n", "latin1"))).toThrow("not valid UTF-8");

@@ -75,13 +75,13 @@ function buildDocuments(events: Event[], text: string): TreeNode[] {
         const value = getScalarValue(text, event);
         const node = scalar(value, event, text);
         anchor(event, node);
-        attach(node, () => value);
+        attach(node, () => keyText(node));
         break;
       }
       case EVENT_ID.ALIAS: {
         const node = anchors.get(text.slice(event.anchorStart, event.anchorEnd));
         if (!node) throw new FormatError("an alias names no anchor");
-        attach(node, () => (node.kind === "scalar" ? node.text : complexKey()));
+        attach(node, () => keyText(node));
         break;
       }
       case EVENT_ID.MAPPING:
@@ -96,6 +96,16 @@ function buildDocuments(events: Event[], text: string): TreeNode[] {
     }
   }
   return documents;
+}
+
+/** sops walks only string keys: `2:` or `true:` unquoted is an int or a bool to Go, and sops refuses the file. */
+function keyText(node: TreeNode): string {
+  if (node.kind === "scalar" && node.type === "str") return node.text;
+  throw new FormatError(
+    node.kind === "scalar" || node.kind === "null"
+      ? `a mapping key is a ${node.kind === "null" ? "null" : node.type}, not a string; quote it (sops accepts only string keys)`
+      : "a mapping key is not a scalar",
+  );
 }
 
 /** A plain or tagged scalar as yaml.v3 decodes it into an interface{}, rendered as `ToBytes` would render it. */
