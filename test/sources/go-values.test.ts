@@ -103,6 +103,12 @@ describe("yaml.v3 typing of plain scalars", () => {
     expect(parseYaml(`"${key}": x\n${SOPS}`).branches[0]?.entries[0]?.[0]).toBe(key);
   });
 
+  it("refuses an escaped UTF-16 surrogate in a double-quoted string, even half of a pair, as yaml.v3 does", () => {
+    expect(() => firstValue('"\\ud83d\\udd11"')).toThrow("surrogate");
+    expect(firstValue('"\\\\ud83d"')).toEqual({ kind: "scalar", type: "str", text: "\\ud83d" });
+    expect(firstValue('"\\U0001F511"')).toEqual({ kind: "scalar", type: "str", text: "🔑" });
+  });
+
   it("refuses a YAML file that is not UTF-8, as yaml.v3 does", async () => {
     const { sopsText } = await import("../../src/sources/sops/formats/index.js");
     expect(() => sopsText("yaml", Buffer.from("v: caf\xe9\n", "latin1"))).toThrow("not valid UTF-8");
@@ -110,6 +116,11 @@ describe("yaml.v3 typing of plain scalars", () => {
 });
 
 describe("Go's JSON decoding of numbers", () => {
+  it("reads an escaped lone surrogate as U+FFFD and keeps a pair, as Go's decoder does", () => {
+    const values = parseJson(`{"a": "x\\udc80", "b": "\\ud83d\\udd11", "sops": {}}`).branches[0]?.entries;
+    expect(values?.map(([, v]) => (v.kind === "scalar" ? v.text : ""))).toEqual(["x\ufffd", "🔑"]);
+  });
+
   it("refuses a number beyond float64, as json.Number.Float64 does", () => {
     expect(() => parseJson(`{"v": 1e400, "sops": {}}`)).toThrow("beyond the float64 range at line 1");
   });

@@ -80,3 +80,8 @@ function sequenceLength(bytes: Buffer, at: number): number {
   }
   return 0;
 }
+
+/** Lone UTF-16 surrogates (from a `\uD800`-style JSON escape) as U+FFFD, as Go's JSON decoder reads them. */
+export function replaceLoneSurrogates(text: string): string {
+  return /[\u{d800}-\u{dfff}]/u.test(text) ? text.replace(/[\u{d800}-\u{dfff}]/gu, "\ufffd") : text;
+}

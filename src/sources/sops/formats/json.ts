@@ -3,6 +3,7 @@
  * (breaking the MAC) and round integers beyond 2^53. Numbers are typed as sops 3.13.2 does:
  * an integer that fits int64 is `int`, anything else `float`.
  */
+import { replaceLoneSurrogates } from "../bytes.js";
 import { type Branch, goFormatFloat, NULL, type ScalarNode, str, type TreeNode } from "../tree.js";
 import { FormatError, type ParsedFile, splitMetadata } from "./parsed.js";
 
@@ -88,7 +89,8 @@ class JsonParser {
     if (this.at >= this.text.length) this.fail();
     this.at++;
     try {
-      return JSON.parse(this.text.slice(start, this.at)) as string;
+      // Go's decoder turns an escaped surrogate that is not half of a pair into U+FFFD.
+      return replaceLoneSurrogates(JSON.parse(this.text.slice(start, this.at)) as string);
     } catch {
       return this.fail();
     }

@@ -72,6 +72,8 @@ function buildDocuments(events: Event[], text: string): TreeNode[] {
         break;
       }
       case EVENT_ID.SCALAR: {
+        if (event.style === SCALAR_STYLE.DOUBLE_QUOTED)
+          refuseSurrogateEscapes(text.slice(event.valueStart, event.valueEnd));
         const value = getScalarValue(text, event);
         const node = scalar(value, event, text);
         anchor(event, node);
@@ -96,6 +98,17 @@ function buildDocuments(events: Event[], text: string): TreeNode[] {
     }
   }
   return documents;
+}
+
+const SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}/;
+
+/** yaml.v3 refuses a `\uD800`–`\uDFFF` escape, even one half of a pair; js-yaml would join the pair. */
+function refuseSurrogateEscapes(raw: string): void {
+  if (SURROGATE_ESCAPE.test(raw)) {
+    throw new FormatError(
+      "a double-quoted string escapes a UTF-16 surrogate (\\uD800-\\uDFFF), which YAML parsers in Go refuse",
+    );
+  }
 }
 
 /** sops walks only string keys: `2:` or `true:` unquoted is an int or a bool to Go, and sops refuses the file. */
