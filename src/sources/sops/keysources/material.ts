@@ -2,8 +2,8 @@
  * The key material a decryption may use, and its digest, which is part of the decryption
  * cache's key: a file decrypted with one set of keys is never handed to a caller whose keys
  * are different (or wrong). The digest covers sops' age variables, the identities they
- * yield (loaded only for a file with age recipients), and the process's AWS_* variables,
- * which the KMS client reads (not the caller's env). Loading is remembered per set of key options
+ * yield (loaded only for a file with age recipients), and for a file with KMS keys the
+ * process's AWS_* variables, which the KMS client reads (not the caller's env). Loading is remembered per set of key options
  * and the key files' mtime and size, so SOPS_AGE_KEY_CMD runs once, not once per reference.
  */
 import { createHash } from "node:crypto";
@@ -27,7 +27,6 @@ export function keyOptionsId(env: NodeJS.ProcessEnv): string {
   const hash = createHash("sha256");
   for (const name of AGE_VARIABLES) hash.update(`${name}=${env[name] ?? ""}\0`);
   hash.update(`${defaultKeysFile(env)}\0`);
-  hash.update(awsVariables());
   return hash.digest("hex");
 }
 
@@ -36,8 +35,9 @@ export function loadKeyMaterial(metadata: SopsMetadata, env: NodeJS.ProcessEnv):
   const recipients = keys.flatMap((k) => (k.type === "age" ? [k.recipient] : []));
   const files = [env.SOPS_AGE_KEY_FILE, defaultKeysFile(env)].filter((f): f is string => Boolean(f));
   const stamps = recipients.length > 0 ? files.map(fileStamp) : [];
+  const aws = keys.some((k) => k.type === "kms") ? awsVariables() : "";
   // The key command sees the recipients (SOPS_AGE_RECIPIENT), so its output may depend on them.
-  const id = JSON.stringify([keyOptionsId(env), stamps, env.SOPS_AGE_KEY_CMD ? recipients : []]);
+  const id = JSON.stringify([keyOptionsId(env), stamps, env.SOPS_AGE_KEY_CMD ? recipients : [], aws]);
   return remembered(loads, id, () => load(recipients, env, id));
 }
 
