@@ -78,6 +78,7 @@ describe("yaml.v3 typing of plain scalars", () => {
     ["2024-1-2t3:4:5,5+05:30", "time", "2024-01-02T03:04:05.5+05:30"],
     ["2024-01-02 03:04:05", "time", "2024-01-02T03:04:05Z"],
     ["2024-01-02 03:04:05Z", "str", "2024-01-02 03:04:05Z"],
+    ["2024-01-02   03:04:05", "time", "2024-01-02T03:04:05Z"],
     ["2024-02-30", "str", "2024-02-30"],
     ["2024-02-29", "time", "2024-02-29T00:00:00Z"],
     ['!!int "12"', "int", "12"],
@@ -91,6 +92,7 @@ describe("yaml.v3 typing of plain scalars", () => {
   it("refuses what yaml.v3 refuses: a uint64, a tag the value does not fit", () => {
     expect(() => firstValue("18446744073709551615")).toThrow("above 2^63-1");
     expect(() => firstValue("!!int abc")).toThrow("tagged !!int");
+    expect(() => firstValue("2024-01-02T03:04:05+24:00")).toThrow("offset of 24 hours");
   });
 
   it.each([

@@ -55,7 +55,8 @@ const DATE_ONLY = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
 /** yaml.v3's layouts: `T`/`t` with a zone, or a space and no zone (always UTC). */
 const WITH_ZONE =
   /^(\d{4})-(\d{1,2})-(\d{1,2})[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?(Z|[-+]\d{2}:\d{2})$/;
-const NO_ZONE = /^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?$/;
+/** A space in a Go layout matches any run of spaces. */
+const NO_ZONE = /^(\d{4})-(\d{1,2})-(\d{1,2}) +(\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?$/;
 /** time.Time.UnmarshalText: RFC 3339 exactly (two-digit fields, `T`, a zone). */
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[-+]\d{2}:\d{2})$/;
 
@@ -64,7 +65,21 @@ export function goYamlTimestamp(text: string): string | undefined {
   const date = DATE_ONLY.exec(text);
   if (date) return marshalTime([...date.slice(1, 4), "0", "0", "0", undefined, "Z"]);
   const parts = WITH_ZONE.exec(text) ?? NO_ZONE.exec(text);
-  return parts ? marshalTime(parts.slice(1, 9)) : undefined;
+  if (!parts) return undefined;
+  const time = marshalTime(parts.slice(1, 9));
+  // Go parses an offset of +24:00 but cannot write it back: sops fails on such a value.
+  if (time && /^[-+]24:/.test(parts[8] ?? "")) throw new UnwritableTime();
+  return time;
+}
+
+/** A timestamp Go reads but time.MarshalText refuses to write (a 24-hour zone offset). */
+export class UnwritableTime extends Error {
+  override readonly name = "UnwritableTime";
+  constructor() {
+    super(
+      "a timestamp with a zone offset of 24 hours cannot be written by Go's time package, so sops refuses it",
+    );
+  }
 }
 
 /** A decrypted `time` plaintext as time.UnmarshalText reads it and MarshalText writes it back. */

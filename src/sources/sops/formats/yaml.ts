@@ -16,7 +16,7 @@ import {
   type YAMLException,
 } from "js-yaml";
 import { decodeBytes } from "../bytes.js";
-import { goParseFloat, goParseInt, goYamlTimestamp, isInt64 } from "../go-scalars.js";
+import { goParseFloat, goParseInt, goYamlTimestamp, isInt64, UnwritableTime } from "../go-scalars.js";
 import { type Branch, goFormatFloat, NULL, type ScalarNode, str, type TreeNode } from "../tree.js";
 import { FormatError, type ParsedFile, splitMetadata } from "./parsed.js";
 
@@ -183,7 +183,7 @@ function resolve(plain: string, tag: string): ScalarNode | typeof NULL {
   }
   if (!/[-+0-9]/.test(first)) return str(plain);
   if (tag === "" || tag === "timestamp") {
-    const time = goYamlTimestamp(plain);
+    const time = yamlTimestamp(plain);
     if (time) return { kind: "scalar", type: "time", text: time };
   }
   // yaml.v3 drops every underscore before reading a number.
@@ -204,6 +204,15 @@ function resolve(plain: string, tag: string): ScalarNode | typeof NULL {
     return { kind: "scalar", type: "int", text: retried.toString() };
   }
   return str(plain);
+}
+
+function yamlTimestamp(plain: string): string | undefined {
+  try {
+    return goYamlTimestamp(plain);
+  } catch (error) {
+    if (error instanceof UnwritableTime) throw new FormatError(error.message);
+    throw error;
+  }
 }
 
 function float(value: number): ScalarNode {
