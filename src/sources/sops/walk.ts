@@ -82,10 +82,8 @@ function decryptLeaf(node: ScalarNode, path: string[], dataKey: KeyObject): Scal
  */
 function goValueText(type: "int" | "float" | "bool" | "time", plaintext: string): string | undefined {
   switch (type) {
-    case "int": {
-      const value = /^[-+]?[0-9]+$/.test(plaintext) ? goParseInt(plaintext, 10) : undefined;
-      return value?.toString();
-    }
+    case "int":
+      return goParseInt(plaintext, 10)?.toString();
     case "float":
       return goFloatText(plaintext);
     case "bool": {
