@@ -61,6 +61,40 @@ describe("resolveValue", () => {
     expect(value.kind === "binary" && value.bytes.equals(plain)).toBe(true);
   });
 
+  it("a JSON field is what sops' JSON output holds: -0 kept, one \\ufffd per byte that is not UTF-8", async () => {
+    const value = await resolveValue(
+      {
+        kind: "json",
+        fields: {
+          zero: { fromSops: { file: "edge.enc.yaml", path: "neg_zero_float" } },
+          latin1: { fromSops: { file: "bytes.enc.env", path: "LATIN1" } },
+        },
+      },
+      ctx,
+    );
+    expect(value.kind === "json" && value.text).toBe('{"zero":-0,"latin1":"caf\\ufffd"}');
+  });
+
+  it("bytes that are not UTF-8: exact as binary, refused as a string", async () => {
+    const ref = { fromSops: { file: "bytes.enc.env", path: "LATIN1" } };
+    const binary = await resolveValue({ kind: "binary", ref }, ctx);
+    expect(binary.kind === "binary" && binary.bytes.toString("hex")).toBe("636166e9");
+    await expect(resolveValue({ kind: "string", ref }, ctx)).rejects.toThrow(
+      "fromSops bytes.enc.env (path LATIN1): the value is not UTF-8 text",
+    );
+  });
+
+  it("NaN and infinities are refused as sops refuses them, naming the path", async () => {
+    const field = { fromSops: { file: "nonfinite.enc.yaml", path: "nested" } };
+    await expect(resolveValue({ kind: "json", fields: { x: field } }, ctx)).rejects.toThrow(
+      "fromSops nonfinite.enc.yaml (path nested): the value holds +Inf, which JSON cannot represent",
+    );
+    const finite = { fromSops: { file: "nonfinite.enc.yaml", path: "finite" } };
+    await expect(resolveValue({ kind: "json", fields: { x: finite } }, ctx)).resolves.toMatchObject({
+      text: '{"x":1.5}',
+    });
+  });
+
   it("lists the sops files a spec reads", () => {
     const spec = {
       kind: "json" as const,
