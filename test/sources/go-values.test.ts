@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { COMPACT, emitJson, SOPS_JSON, UnsupportedJsonValue } from "../../src/sources/emit.js";
 import { decodeBytes, encodeText, hasRawBytes } from "../../src/sources/sops/bytes.js";
-import { parseJson } from "../../src/sources/sops/formats/json.js";
+import { parseJson, parseSopsJsonOutput } from "../../src/sources/sops/formats/json.js";
 import { parseYaml } from "../../src/sources/sops/formats/yaml.js";
 import type { ScalarNode, TreeNode } from "../../src/sources/sops/tree.js";
 
@@ -121,6 +121,21 @@ describe("Go's JSON decoding of numbers", () => {
   it("reads an escaped lone surrogate as U+FFFD and keeps a pair, as Go's decoder does", () => {
     const values = parseJson(`{"a": "x\\udc80", "b": "\\ud83d\\udd11", "sops": {}}`).branches[0]?.entries;
     expect(values?.map(([, v]) => (v.kind === "scalar" ? v.text : ""))).toEqual(["x\ufffd", "🔑"]);
+  });
+
+  it("reads sops' own JSON output with -0 as the float it printed (the sops-binary fallback)", () => {
+    expect(parseSopsJsonOutput('{"a": -0, "b": 0}')).toEqual({
+      kind: "map",
+      entries: [
+        ["a", { kind: "scalar", type: "float", text: "-0" }],
+        ["b", { kind: "scalar", type: "int", text: "0" }],
+      ],
+    });
+    expect(parseJson('{"a": -0, "sops": {}}').branches[0]?.entries[0]?.[1]).toEqual({
+      kind: "scalar",
+      type: "int",
+      text: "0",
+    });
   });
 
   it("refuses a number beyond float64, as json.Number.Float64 does", () => {

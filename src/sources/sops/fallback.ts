@@ -5,7 +5,7 @@
  */
 import { promisify } from "node:util";
 import type { SopsFormat } from "./formats/index.js";
-import { parseJsonTree } from "./formats/json.js";
+import { parseSopsJsonOutput } from "./formats/json.js";
 import type { MapNode } from "./tree.js";
 
 const MAX_OUTPUT = 64 * 1024 * 1024;
@@ -37,7 +37,7 @@ export async function decryptWithSopsBinary(
     throw new SopsBinaryFailed(`sops exited with an error: ${last}`);
   }
   if (format === "binary") return { bytes: stdout };
-  const document = parseJsonTree(stdout.toString("utf8"));
+  const document = parseSopsJsonOutput(stdout.toString("utf8"));
   if (document.kind !== "map") throw new SopsBinaryFailed("sops printed no JSON object");
   return { document };
 }

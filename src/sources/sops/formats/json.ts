@@ -14,9 +14,12 @@ export function parseJson(text: string): ParsedFile {
   return splitMetadata([root]);
 }
 
-/** Parses a JSON document into the tree (used for the binary store's wrapper too). */
-export function parseJsonTree(text: string): TreeNode {
-  return new JsonParser(text).document();
+/**
+ * Parses what `sops decrypt --output-type json` printed. The same reader, except that sops
+ * prints `-0` only for the float -0 (the integer 0 prints as `0`), so it stays a float.
+ */
+export function parseSopsJsonOutput(text: string): TreeNode {
+  return new JsonParser(text, true).document();
 }
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
@@ -26,7 +29,10 @@ const INT64_MIN = -(2n ** 63n);
 
 class JsonParser {
   private at = 0;
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly negativeZeroIsFloat = false,
+  ) {}
 
   document(): TreeNode {
     const value = this.value();
@@ -102,7 +108,7 @@ class JsonParser {
     if (!match) return this.fail();
     this.at += match[0].length;
     const isInteger = match[1] === undefined && match[2] === undefined;
-    if (isInteger) {
+    if (isInteger && !(this.negativeZeroIsFloat && match[0] === "-0")) {
       const value = BigInt(match[0]);
       if (value <= INT64_MAX && value >= INT64_MIN)
         return { kind: "scalar", type: "int", text: value.toString() };
