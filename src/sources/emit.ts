@@ -1,8 +1,11 @@
 /**
  * Decrypted tree → JSON. Compact for SecretString (no HTML escaping, exact integers), or
  * exactly as sops' JSON store prints it (Go encoding/json: tab indent, `<>&` escaped),
- * which is what a `kind: string` reference to a non-string value yields.
+ * which is what a `kind: string` reference to a non-string value yields. Both write what
+ * Go writes where JS would differ: `-0`, one `\ufffd` per byte that is not UTF-8, and a
+ * refusal (UnsupportedJsonValue) for NaN and infinities, which sops refuses too.
  */
+import { goJsonEscapes } from "./sops/bytes.js";
 import { goParseBool, type ScalarNode, type TreeNode } from "./sops/tree.js";
 
 export interface JsonStyle {
@@ -38,7 +41,7 @@ function emitScalar(node: ScalarNode, style: JsonStyle): string {
     case "int":
       return node.text;
     case "float":
-      return JSON.stringify(Number(node.text));
+      return goJsonFloat(node.text);
     case "bool":
       return String(goParseBool(node.text) ?? false);
     default:
@@ -46,10 +49,28 @@ function emitScalar(node: ScalarNode, style: JsonStyle): string {
   }
 }
 
+/** Go's encoding/json refuses these, and `sops decrypt` with it (`json: unsupported value: +Inf`). */
+export class UnsupportedJsonValue extends Error {
+  override readonly name = "UnsupportedJsonValue";
+  constructor(readonly value: "NaN" | "+Inf" | "-Inf") {
+    super(`JSON cannot hold ${value}`);
+  }
+}
+
+/**
+ * Go's float encoder: the shortest digits, an exponent below 1e-6 or from 1e21 on, which is
+ * what JS prints too, except that Go keeps the sign of -0.
+ */
+function goJsonFloat(text: string): string {
+  if (text === "NaN" || text === "+Inf" || text === "-Inf") throw new UnsupportedJsonValue(text);
+  const value = Number(text);
+  return Object.is(value, -0) ? "-0" : JSON.stringify(value);
+}
+
 const GO_HTML_ESCAPES = /[<>&\u2028\u2029]/g;
 
 export function jsonString(text: string, style: JsonStyle): string {
-  const json = JSON.stringify(text);
+  const json = goJsonEscapes(JSON.stringify(text));
   if (!style.goEscaping) return json;
   return json.replace(GO_HTML_ESCAPES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -14,9 +14,18 @@ import type {
   ValueRef,
 } from "../manifest/spec.js";
 import { confinedPath, OUTSIDE_ROOT_HINT, OutsideRootError } from "./confine.js";
-import { COMPACT, emitJson, jsonString, SOPS_JSON, toJsValue } from "./emit.js";
+import {
+  COMPACT,
+  emitJson,
+  type JsonStyle,
+  jsonString,
+  SOPS_JSON,
+  toJsValue,
+  UnsupportedJsonValue,
+} from "./emit.js";
 import { EnvValueError, resolveEnv } from "./env.js";
 import { PathLookupError, PathSyntaxError, parsePath, selectPath } from "./path.js";
+import { encodeText, hasRawBytes } from "./sops/bytes.js";
 import { type DecryptedFile, decryptFile, SopsFileError } from "./sops/index.js";
 import { str, type TreeNode } from "./sops/tree.js";
 import type { ResolvedValue } from "./value.js";
@@ -57,8 +66,43 @@ export function referencedFiles(spec: SecretValueSpec): string[] {
 async function resolveString(ref: ValueRef, ctx: ResolveContext, field: string): Promise<string> {
   if (!isSopsRef(ref)) return envValue(ref, ctx, field);
   const node = await sopsNode(ref, ctx, field);
-  if (node.kind === "scalar" && (node.type === "str" || node.type === "bytes")) return node.text;
-  return node.kind === "map" ? `${emitJson(node, SOPS_JSON)}\n` : emitJson(node, SOPS_JSON);
+  if (node.kind === "scalar" && (node.type === "str" || node.type === "bytes")) {
+    if (hasRawBytes(node.text)) {
+      throw sopsError(
+        ref,
+        ctx,
+        field,
+        "the value is not UTF-8 text, so it cannot be a SecretString",
+        BINARY_HINT,
+      );
+    }
+    return node.text;
+  }
+  const json = sopsJson(node, SOPS_JSON, ref, ctx, field);
+  return node.kind === "map" ? `${json}\n` : json;
+}
+
+const BINARY_HINT = "use kind: binary to store the exact bytes";
+
+/** JSON as sops prints it; sops refuses NaN and infinities, and so do we (naming the path, not the value). */
+function sopsJson(
+  node: TreeNode,
+  style: JsonStyle,
+  ref: SopsRef,
+  ctx: ResolveContext,
+  field: string,
+): string {
+  try {
+    return emitJson(node, style);
+  } catch (error) {
+    if (!(error instanceof UnsupportedJsonValue)) throw error;
+    throw sopsError(
+      ref,
+      ctx,
+      field,
+      `the value holds ${error.value}, which JSON cannot represent (sops refuses it too)`,
+    );
+  }
 }
 
 async function resolveBinary(ref: SopsRef, ctx: ResolveContext, field: string): Promise<Buffer> {
@@ -66,7 +110,7 @@ async function resolveBinary(ref: SopsRef, ctx: ResolveContext, field: string): 
   if (file.format === "binary" && ref.fromSops.path === undefined) return file.bytes;
   const node = await sopsNode(ref, ctx, field);
   if (node.kind === "scalar" && (node.type === "str" || node.type === "bytes")) {
-    return node.raw ?? Buffer.from(node.text, "utf8");
+    return node.raw ?? encodeText(node.text);
   }
   throw sopsError(ref, ctx, field, "a binary value must select a string, not a map, list or number");
 }
@@ -80,7 +124,9 @@ async function resolveJson(
       const field = `/spec/value/json/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
       if (!isRef(spec)) return [key, { literal: spec }];
       if (!isSopsRef(spec)) return [key, str(envValue(spec, ctx, field))];
-      return [key, await sopsNode(spec, ctx, field)];
+      const node = await sopsNode(spec, ctx, field);
+      sopsJson(node, COMPACT, spec, ctx, field);
+      return [key, node];
     }),
   );
   const text = `{${entries.map(([key, v]) => `${jsonString(key, COMPACT)}:${fieldText(v)}`).join(",")}}`;

@@ -1,80 +1,135 @@
 /**
- * Every fixture (made by the real sops + age, test/fixtures/sops/generate.sh) decrypted
- * natively must equal the real `sops decrypt` output byte for byte: the whole first document
- * as sops' JSON store prints it (`--output-type json`), raw bytes for binary files, and
- * `--extract` for several paths.
+ * Native decryption against what the real sops printed, byte for byte, for every committed
+ * sops file (test/fixtures/sops/generate.sh: files from sops 3.13.2 and 3.8.1, hand-edited
+ * files sops accepts or refuses, the examples): the whole first document as
+ * `sops decrypt --output-type json` prints it (raw bytes for binary files), and each
+ * `--extract` of extracts.tsv. Where sops refused, the native side must refuse too. The
+ * expected outputs are committed, so this needs no sops binary; when one is on PATH, the last
+ * block checks that the committed outputs are still what it prints.
  */
+import { isUtf8 } from "node:buffer";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { emitJson, SOPS_JSON } from "../../src/sources/emit.js";
+import { UserError } from "../../src/errors.js";
+import { emitJson, SOPS_JSON, UnsupportedJsonValue } from "../../src/sources/emit.js";
 import { clearDecryptCache, decryptFile, resolveValue } from "../../src/sources/index.js";
-import { FIXTURES, fixtureFiles, realSops, TEST_ENV } from "./sops-helpers.js";
+import { SopsFileError } from "../../src/sources/sops/index.js";
+import { EXPECTED, FIXTURES, fixtureFiles, realSops, sopsOnPath, TEST_ENV } from "./sops-helpers.js";
 
 const ctx = { rootDir: FIXTURES, env: TEST_ENV, manifest: { file: "manifests/app.yaml", line: 1 } };
 
 beforeEach(() => clearDecryptCache());
 
-describe("native decryption equals sops decrypt", () => {
-  const files = fixtureFiles();
+type Expected = { refused: true } | { refused: false; bytes: Buffer };
 
-  it("has the full fixture set: 13 test fixtures and 3 demo files", () => {
-    expect(files.length).toBe(16);
+/** The committed output at BASE plus one of SUFFIXES, or the refusal at BASE.refused. */
+function expectedAt(base: string, suffix: ".json" | ".out"): Expected {
+  if (existsSync(`${base}.refused`)) return { refused: true };
+  return { refused: false, bytes: readFileSync(`${base}${suffix}`) };
+}
+
+async function nativeWholeFile(path: string, env: NodeJS.ProcessEnv): Promise<Expected> {
+  try {
+    const file = await decryptFile(path, { env });
+    if (file.format === "binary") return { refused: false, bytes: file.bytes };
+    return { refused: false, bytes: Buffer.from(`${emitJson(file.document, SOPS_JSON)}\n`, "utf8") };
+  } catch (error) {
+    if (error instanceof SopsFileError || error instanceof UnsupportedJsonValue) return { refused: true };
+    throw error;
+  }
+}
+
+const fixtures = fixtureFiles();
+const suffixOf = (path: string) => (/\.enc\.(yaml|json|env|ini)$/.test(path) ? ".json" : ".out");
+
+describe("native decryption equals sops decrypt --output-type json", () => {
+  it("has the full fixture set: 26 from sops 3.13.2 (4 refused), 11 from sops 3.8.1, 3 demo files", () => {
+    expect(fixtures).toHaveLength(40);
+    expect(fixtures.filter((f) => existsSync(`${f.expected}.refused`))).toHaveLength(4);
   });
 
-  it.each(files)("%s", async (path, env) => {
-    const native = await decryptFile(path, { env });
-    if (native.format === "binary") {
-      expect(native.bytes.equals(realSops(["decrypt", path], env))).toBe(true);
-    } else {
-      const expected = realSops(["decrypt", "--output-type", "json", path], env).toString("utf8");
-      expect(`${emitJson(native.document, SOPS_JSON)}\n`).toBe(expected);
-    }
-  });
+  it.each(fixtures.map((f) => [f.path.slice(FIXTURES.length - "sops".length), f] as const))(
+    "%s",
+    async (_, { path, env, expected }) => {
+      const want = expectedAt(expected, suffixOf(path));
+      const got = await nativeWholeFile(path, env);
+      expect(got.refused).toBe(want.refused);
+      if (!got.refused && !want.refused) expect(got.bytes.toString("hex")).toBe(want.bytes.toString("hex"));
+    },
+  );
 });
 
-const EXTRACTS: Array<[file: string, extract: string, dotted: string]> = [
-  ["basic.enc.yaml", '["db"]["password"]', "db.password"],
-  ["basic.enc.yaml", '["db"]["port"]', "db.port"],
-  ["basic.enc.yaml", '["db"]["tiny"]', "db.tiny"],
-  ["basic.enc.yaml", '["db"]["huge"]', "db.huge"],
-  ["basic.enc.yaml", '["db"]["enabled"]', "db.enabled"],
-  ["basic.enc.yaml", '["db"]["big"]', "db.big"],
-  ["basic.enc.yaml", '["db"]["empty"]', "db.empty"],
-  ["basic.enc.yaml", '["db"]', "db"],
-  ["basic.enc.yaml", '["hosts"][1]', "hosts.1"],
-  ["basic.enc.yaml", '["hosts"][2]', "hosts.2"],
-  ["basic.enc.yaml", '["2"]', "2"],
-  ["basic.enc.yaml", '["unicode"]', "unicode"],
-  ["basic.enc.yaml", '["multiline"]', "multiline"],
-  ["basic.enc.yaml", '["when"]', "when"],
-  ["basic.enc.yaml", '["nested"]["deeper"]["deepest"][0]', "nested.deeper.deepest.0"],
-  ["basic.enc.yaml", '["count_unencrypted"]', "count_unencrypted"],
-  ["basic.enc.json", '["html"]', "html"],
-  ["basic.enc.json", '["list"]', "list"],
-  ["basic.enc.json", '["db"]["exp"]', "db.exp"],
-  ["basic.enc.json", '["escaped"]', "escaped"],
-  ["basic.enc.env", '["foo "]', "foo "],
-  ["basic.enc.env", '["MULTI"]', "MULTI"],
-  ["basic.enc.ini", '["database"]["password"]', "database.password"],
-  ["unicode.enc.yaml", '["名前"]', "名前"],
-  ["regex.enc.yaml", '["service"]', "service"],
-  ["mac-only.enc.yaml", '["port"]', "port"],
-  ["big.enc.yaml", '["key0999"]', "key0999"],
-];
+interface Extract {
+  n: string;
+  file: string;
+  extract: string;
+  dotted: string;
+}
 
-describe("a kind:string reference equals sops decrypt --output-type json --extract", () => {
-  it.each(EXTRACTS)("%s %s", async (file, extract, dotted) => {
-    const expected = realSops([
-      "decrypt",
-      "--output-type",
-      "json",
-      "--extract",
-      extract,
-      join(FIXTURES, file),
-    ]);
-    for (const path of [extract, dotted]) {
-      const value = await resolveValue({ kind: "string", ref: { fromSops: { file, path } } }, ctx);
-      expect(value).toEqual({ kind: "string", text: expected.toString("utf8") });
+/** extracts.tsv: file, --extract path, the same path dotted (may be empty). */
+const extracts: Extract[] = readFileSync(join(FIXTURES, "extracts.tsv"), "utf8")
+  .split("\n")
+  .filter((line) => line !== "" && !line.startsWith("#"))
+  .map((line, i) => {
+    const [file = "", extract = "", dotted = ""] = line.split("\t");
+    return { n: String(i + 1).padStart(3, "0"), file, extract, dotted };
+  });
+
+describe("a fromSops reference equals sops decrypt --output-type json --extract", () => {
+  it("has every extract of extracts.tsv, 7 of them refused by sops", () => {
+    expect(extracts).toHaveLength(95);
+    const refused = extracts.filter(({ n }) => existsSync(join(EXPECTED, "extracts", `${n}.refused`)));
+    expect(refused).toHaveLength(7);
+  });
+
+  it.each(extracts.map((e) => [`${e.n} ${e.file} ${e.extract}`, e] as const))(
+    "%s",
+    async (_, { n, file, extract, dotted }) => {
+      const want = expectedAt(join(EXPECTED, "extracts", n), ".out");
+      for (const path of dotted ? [extract, dotted] : [extract]) {
+        const asString = resolveValue({ kind: "string", ref: { fromSops: { file, path } } }, ctx);
+        if (want.refused) {
+          await expect(asString).rejects.toThrow(UserError);
+          await expect(asString).rejects.toThrow(`fromSops ${file} (path ${path})`);
+        } else if (isUtf8(want.bytes)) {
+          expect(await asString).toEqual({ kind: "string", text: want.bytes.toString("utf8") });
+        } else {
+          // sops prints the raw bytes; a SecretString cannot hold them, a binary secret can.
+          await expect(asString).rejects.toThrow("not UTF-8 text");
+          const asBinary = await resolveValue({ kind: "binary", ref: { fromSops: { file, path } } }, ctx);
+          expect(asBinary.kind === "binary" && asBinary.bytes.toString("hex")).toBe(
+            want.bytes.toString("hex"),
+          );
+        }
+      }
+    },
+  );
+});
+
+describe.runIf(sopsOnPath())("the committed outputs are what the sops on PATH prints", () => {
+  const run = (args: string[], env: NodeJS.ProcessEnv): Expected => {
+    try {
+      return { refused: false, bytes: realSops(args, env) };
+    } catch (error) {
+      if ((error as { status?: number }).status) return { refused: true };
+      throw error;
+    }
+  };
+
+  it.each(fixtures.map((f) => [f.path.slice(FIXTURES.length - "sops".length), f] as const))(
+    "%s",
+    (_, { path, env, expected }) => {
+      const suffix = suffixOf(path);
+      const args = suffix === ".json" ? ["decrypt", "--output-type", "json", path] : ["decrypt", path];
+      expect(run(args, env)).toEqual(expectedAt(expected, suffix));
+    },
+  );
+
+  it("every extract", () => {
+    for (const { n, file, extract } of extracts) {
+      const args = ["decrypt", "--output-type", "json", "--extract", extract, join(FIXTURES, file)];
+      expect(run(args, TEST_ENV), `extract ${n}`).toEqual(expectedAt(join(EXPECTED, "extracts", n), ".out"));
     }
   });
 });

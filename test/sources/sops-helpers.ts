@@ -1,7 +1,7 @@
 /** Shared helpers for the sops tests: the TEST-ONLY key, fixture paths, and the real sops binary. */
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { accessSync, constants, readdirSync } from "node:fs";
+import { basename, delimiter, join, relative, resolve } from "node:path";
 
 export const FIXTURES = resolve(__dirname, "../fixtures/sops");
 export const TEST_KEY_FILE = join(FIXTURES, "TEST-ONLY-age-key.txt");
@@ -18,17 +18,51 @@ export const DEMO_ENV: NodeJS.ProcessEnv = {
   SOPS_AGE_KEY_FILE: join(EXAMPLES, "DEMO-ONLY-age-key.txt"),
 };
 
+/** The folder of the files sops 3.8.1 wrote, next to those of the current release. */
+export const OLD_RELEASE_DIR = "sops-3.8.1";
+/** What the real sops printed for each fixture (test/fixtures/sops/generate.sh). */
+export const EXPECTED = join(FIXTURES, "expected");
+
+export interface Fixture {
+  path: string;
+  env: NodeJS.ProcessEnv;
+  /** The expected output's path without its suffix (.json, .out or .refused). */
+  expected: string;
+}
+
 /** Every committed sops file with the environment holding its key. */
-export function fixtureFiles(): Array<[path: string, env: NodeJS.ProcessEnv]> {
+export function fixtureFiles(): Fixture[] {
   const encrypted = (dir: string) =>
     readdirSync(dir)
       .filter((name) => name.includes(".enc."))
       .sort()
       .map((name) => join(dir, name));
+  const fromFixtures = (path: string): Fixture => ({
+    path,
+    env: TEST_ENV,
+    expected: join(EXPECTED, relative(FIXTURES, path)),
+  });
   return [
-    ...encrypted(FIXTURES).map((path): [string, NodeJS.ProcessEnv] => [path, TEST_ENV]),
-    ...encrypted(EXAMPLES).map((path): [string, NodeJS.ProcessEnv] => [path, DEMO_ENV]),
+    ...encrypted(FIXTURES).map(fromFixtures),
+    ...encrypted(join(FIXTURES, OLD_RELEASE_DIR)).map(fromFixtures),
+    ...encrypted(EXAMPLES).map((path) => ({
+      path,
+      env: DEMO_ENV,
+      expected: join(EXPECTED, "examples", basename(path)),
+    })),
   ];
+}
+
+/** True when a `sops` executable is on PATH (looked up without running it). */
+export function sopsOnPath(): boolean {
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, "sops"), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Runs the real sops; a missing binary fails the test with instructions (never a skip). */

@@ -3,13 +3,11 @@
  * `sops decrypt --output-type json FILE` for tree formats (first document only, which is all
  * a reference can select) and `sops decrypt FILE` for binary files. sops checks the MAC itself.
  */
-import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { SopsFormat } from "./formats/index.js";
-import { parseJsonTree } from "./formats/json.js";
+import { parseSopsJsonOutput } from "./formats/json.js";
 import type { MapNode } from "./tree.js";
 
-const run = promisify(execFile);
 const MAX_OUTPUT = 64 * 1024 * 1024;
 
 export class SopsBinaryMissing extends Error {
@@ -26,6 +24,8 @@ export async function decryptWithSopsBinary(
   env: NodeJS.ProcessEnv,
 ): Promise<{ bytes: Buffer } | { document: MapNode }> {
   const args = format === "binary" ? ["decrypt", path] : ["decrypt", "--output-type", "json", path];
+  // Loaded on first use: most processes never spawn sops, and child_process costs a cold start.
+  const run = promisify((await import("node:child_process")).execFile);
   let stdout: Buffer;
   try {
     ({ stdout } = await run("sops", args, { env, encoding: "buffer", maxBuffer: MAX_OUTPUT }));
@@ -37,7 +37,7 @@ export async function decryptWithSopsBinary(
     throw new SopsBinaryFailed(`sops exited with an error: ${last}`);
   }
   if (format === "binary") return { bytes: stdout };
-  const document = parseJsonTree(stdout.toString("utf8"));
+  const document = parseSopsJsonOutput(stdout.toString("utf8"));
   if (document.kind !== "map") throw new SopsBinaryFailed("sops printed no JSON object");
   return { document };
 }

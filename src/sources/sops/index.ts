@@ -1,16 +1,19 @@
 /**
  * Native sops decryption behind one entry, `decryptFile`, split like sops: formats/ parse a
  * store into an ordered tree, keysources/ recover the data key, walk.ts decrypts values and
- * feeds the MAC, mac.ts verifies it. Each file is decrypted at most once per process.
+ * feeds the MAC, mac.ts verifies it. Each file is decrypted at most once per process and key.
  */
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import { encodeText } from "./bytes.js";
 import { cipherKey } from "./cipher.js";
 import { decryptWithSopsBinary, SopsBinaryFailed, SopsBinaryMissing } from "./fallback.js";
 import { BINARY_DATA_KEY } from "./formats/binary.js";
-import { FormatError, formatOf, parseSopsFile, type SopsFormat } from "./formats/index.js";
+import { FormatError, formatOf, parseSopsFile, type SopsFormat, sopsText } from "./formats/index.js";
 import { getDataKey, NeedsSopsBinary, NoUsableKey } from "./keysources/index.js";
+import { clearKeyMaterial, type KeyMaterial, keyOptionsId, loadKeyMaterial } from "./keysources/material.js";
 import { createMacHash, MacError, verifyMac } from "./mac.js";
+import { remembered } from "./memo.js";
 import { MetadataError, parseMetadata, type SopsMetadata } from "./metadata.js";
 import { encryptionRule, UnsupportedRuleError } from "./rules.js";
 import { type Branch, type MapNode, mapGet } from "./tree.js";
@@ -36,21 +39,33 @@ export class SopsFileError extends Error {
   }
 }
 
-const cache = new Map<string, Promise<DecryptedFile>>();
-/** Requests for a file already being looked up join that lookup without a stat of their own. */
+/** Parsed files by path, mtime and size: reading them needs no key. */
+const parsedFiles = new Map<string, Promise<ParsedSopsFile>>();
+/** Decrypted files by path, mtime, size and the digest of the key material used. */
+const decryptedFiles = new Map<string, Promise<DecryptedFile>>();
+/** Requests for a file already being looked up with the same key options join that lookup. */
 const inFlight = new Map<string, Promise<DecryptedFile>>();
+
+interface ParsedSopsFile {
+  format: SopsFormat;
+  branches: Branch[];
+  metadata: SopsMetadata;
+}
 
 /**
  * Decrypts a sops file (format from the extension, as sops does). Concurrent and repeated
- * calls for an unchanged file (same path, mtime and size) share one decryption.
+ * calls for an unchanged file (same path, mtime and size) with the same key material share
+ * one decryption; other keys (or wrong ones) get a decryption of their own.
  */
 export function decryptFile(path: string, opts: DecryptOptions = {}): Promise<DecryptedFile> {
   const absolute = resolve(path);
-  const joined = inFlight.get(absolute);
+  const env = opts.env ?? process.env;
+  const joinKey = `${absolute}\0${keyOptionsId(env)}`;
+  const joined = inFlight.get(joinKey);
   if (joined) return joined;
-  const pending = cachedOrDecrypted(absolute, opts.env ?? process.env);
-  inFlight.set(absolute, pending);
-  const forget = () => inFlight.delete(absolute);
+  const pending = cachedOrDecrypted(absolute, env);
+  inFlight.set(joinKey, pending);
+  const forget = () => inFlight.delete(joinKey);
   pending.then(forget, forget);
   return pending;
 }
@@ -59,37 +74,45 @@ async function cachedOrDecrypted(absolute: string, env: NodeJS.ProcessEnv): Prom
   const info = await stat(absolute).catch(() => {
     throw new SopsFileError("file not found", "check the path; it is relative to the manifest file");
   });
-  const key = `${absolute}\0${info.mtimeMs}\0${info.size}`;
-  let pending = cache.get(key);
-  if (!pending) {
-    pending = decryptUncached(absolute, env);
-    cache.set(key, pending);
-    // A failure is not remembered: the user may fix the key or file and retry in this process.
-    pending.catch(() => cache.delete(key));
-  }
-  return pending;
-}
-
-/** Forgets every decrypted file (tests and benchmarks measure cold decryption). */
-export function clearDecryptCache(): void {
-  cache.clear();
-  inFlight.clear();
-}
-
-async function decryptUncached(path: string, env: NodeJS.ProcessEnv): Promise<DecryptedFile> {
-  const format = formatOf(path);
-  const text = await readFile(path, "utf8");
+  const fileKey = `${absolute}\0${info.mtimeMs}\0${info.size}`;
   try {
-    const parsed = parseSopsFile(format, text);
-    const metadata = parseMetadata(parsed.metadata);
-    return await decryptNatively(format, parsed.branches, metadata, env).catch((error) => {
-      if (error instanceof NeedsSopsBinary || error instanceof UnsupportedRuleError) {
-        return decryptWithBinary(path, format, env, error.message);
-      }
-      throw error;
-    });
+    const parsed = await remembered(parsedFiles, fileKey, () => parseFile(absolute));
+    const material = await loadKeyMaterial(parsed.metadata, env);
+    return await remembered(decryptedFiles, `${fileKey}\0${material.digest}`, () =>
+      decryptParsed(absolute, parsed, material, env),
+    );
   } catch (error) {
     throw asSopsFileError(error);
+  }
+}
+
+/** Forgets every parsed and decrypted file and loaded key (tests and benchmarks measure cold decryption). */
+export function clearDecryptCache(): void {
+  parsedFiles.clear();
+  decryptedFiles.clear();
+  inFlight.clear();
+  clearKeyMaterial();
+}
+
+async function parseFile(path: string): Promise<ParsedSopsFile> {
+  const format = formatOf(path);
+  const parsed = parseSopsFile(format, sopsText(format, await readFile(path)));
+  return { format, branches: parsed.branches, metadata: parseMetadata(parsed.metadata) };
+}
+
+async function decryptParsed(
+  path: string,
+  { format, branches, metadata }: ParsedSopsFile,
+  material: KeyMaterial,
+  env: NodeJS.ProcessEnv,
+): Promise<DecryptedFile> {
+  try {
+    return await decryptNatively(format, branches, metadata, material);
+  } catch (error) {
+    if (error instanceof NeedsSopsBinary || error instanceof UnsupportedRuleError) {
+      return decryptWithBinary(path, format, env, error.message);
+    }
+    throw error;
   }
 }
 
@@ -97,10 +120,10 @@ async function decryptNatively(
   format: SopsFormat,
   branches: Branch[],
   metadata: SopsMetadata,
-  env: NodeJS.ProcessEnv,
+  material: KeyMaterial,
 ): Promise<DecryptedFile> {
   const shouldBeEncrypted = encryptionRule(metadata.rules);
-  const dataKey = cipherKey(await getDataKey(metadata, env));
+  const dataKey = cipherKey(await getDataKey(metadata, material));
   const mac = createMacHash(metadata.macOnlyEncrypted);
   const plain = decryptBranches(branches, {
     dataKey,
@@ -114,7 +137,7 @@ async function decryptNatively(
   const data = mapGet(document, BINARY_DATA_KEY);
   return {
     format,
-    bytes: data?.kind === "scalar" ? (data.raw ?? Buffer.from(data.text, "utf8")) : Buffer.alloc(0),
+    bytes: data?.kind === "scalar" ? (data.raw ?? encodeText(data.text)) : Buffer.alloc(0),
   };
 }
 
@@ -166,6 +189,11 @@ function leafError(error: LeafError): SopsFileError {
       );
     case "malformed":
       return new SopsFileError(`${where} is not a valid sops ENC[] string`, "re-encrypt the file with sops");
+    case "bad-plaintext":
+      return new SopsFileError(
+        `${where} decrypts to text that is not a valid value of its type`,
+        "re-encrypt the file with sops",
+      );
     case "authentication":
       return new SopsFileError(
         `${where} failed authentication (tampered, moved to another key, or encrypted with another data key)`,

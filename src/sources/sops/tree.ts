@@ -9,9 +9,12 @@ export type ScalarType = "str" | "int" | "float" | "bool" | "bytes" | "time";
 export interface ScalarNode {
   kind: "scalar";
   type: ScalarType;
-  /** The value exactly as Go's `ToBytes` renders it: what the MAC hashes and the ENC plaintext holds. */
+  /**
+   * The value exactly as Go's `ToBytes` renders it: what the MAC hashes. Bytes that are not
+   * UTF-8 are kept as escapes (bytes.ts), so `encodeText(text)` gives the exact bytes back.
+   */
   text: string;
-  /** The exact plaintext bytes of a decrypted value (binary plaintexts need not be valid UTF-8). */
+  /** The exact plaintext bytes of a decrypted string (kept to skip re-encoding them). */
   raw?: Buffer;
 }
 export interface MapNode {

@@ -4,11 +4,13 @@
  * share their parent's path (sops puts no index in the AAD); nulls and comments are skipped.
  */
 import type { Hash, KeyObject } from "node:crypto";
+import { decodeBytes, encodeText } from "./bytes.js";
 import { additionalData, CipherError, decryptValue, isEncryptedValue } from "./cipher.js";
+import { goFloatText, goParseInt, goRfc3339 } from "./go-scalars.js";
 import type { EncryptionRule } from "./rules.js";
-import type { Branch, ScalarNode, TreeNode } from "./tree.js";
+import { type Branch, goParseBool, type ScalarNode, type TreeNode } from "./tree.js";
 
-export type LeafProblem = "not-encrypted" | "malformed" | "authentication";
+export type LeafProblem = "not-encrypted" | "malformed" | "authentication" | "bad-plaintext";
 
 /** A leaf that could not be decrypted; carries the key path (never the value). */
 export class LeafError extends Error {
@@ -51,7 +53,7 @@ function walk(node: TreeNode, path: string[], ctx: WalkContext): TreeNode {
 function leaf(node: ScalarNode, path: string[], ctx: WalkContext): ScalarNode {
   const encrypted = ctx.shouldBeEncrypted(path);
   const plain = encrypted ? decryptLeaf(node, path, ctx.dataKey) : node;
-  if (encrypted || !ctx.macOnlyEncrypted) ctx.mac.update(plain.raw ?? Buffer.from(plain.text, "utf8"));
+  if (encrypted || !ctx.macOnlyEncrypted) ctx.mac.update(plain.raw ?? encodeText(plain.text));
   return plain;
 }
 
@@ -63,9 +65,32 @@ function decryptLeaf(node: ScalarNode, path: string[], dataKey: KeyObject): Scal
     const { type, bytes } = decryptValue(node.text, dataKey, additionalData(path));
     if (type === "comment") throw new LeafError("malformed", path);
     // Keep the exact bytes: a binary file's `str` plaintext need not be valid UTF-8.
-    return { kind: "scalar", type, text: bytes.toString("utf8"), raw: bytes };
+    if (type === "str" || type === "bytes")
+      return { kind: "scalar", type, text: decodeBytes(bytes), raw: bytes };
+    const text = goValueText(type, bytes.toString("utf8"));
+    if (text === undefined) throw new LeafError("bad-plaintext", path);
+    return { kind: "scalar", type, text };
   } catch (error) {
     if (error instanceof CipherError) throw new LeafError(error.reason, path);
     throw error;
+  }
+}
+
+/**
+ * sops parses a typed plaintext into a Go value (Atoi, ParseFloat, ParseBool, UnmarshalText),
+ * refuses it when that fails, and hashes the value as `ToBytes` writes it back.
+ */
+function goValueText(type: "int" | "float" | "bool" | "time", plaintext: string): string | undefined {
+  switch (type) {
+    case "int":
+      return goParseInt(plaintext, 10)?.toString();
+    case "float":
+      return goFloatText(plaintext);
+    case "bool": {
+      const value = goParseBool(plaintext);
+      return value === undefined ? undefined : value ? "True" : "False";
+    }
+    case "time":
+      return goRfc3339(plaintext);
   }
 }

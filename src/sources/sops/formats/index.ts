@@ -1,5 +1,7 @@
 /** Picks the store by file extension, exactly like sops (`cmd/sops/formats/formats.go`). */
+import { isUtf8 } from "node:buffer";
 import { extname } from "node:path";
+import { decodeBytes, replaceRawBytes } from "../bytes.js";
 import type { TreeNode } from "../tree.js";
 import { parseBinary } from "./binary.js";
 import { parseDotenv } from "./dotenv.js";
@@ -33,6 +35,25 @@ const PARSERS: Record<SopsFormat, (text: string) => ParsedFile> = {
   ini: parseIni,
   binary: parseBinary,
 };
+
+/**
+ * A file's bytes as the text its store reads, bad UTF-8 handled as Go's parser does: the
+ * YAML parser refuses it, the JSON decoder turns each bad byte in a string into U+FFFD, and
+ * dotenv and INI keep the bytes as they are (escaped, see bytes.ts).
+ */
+export function sopsText(format: SopsFormat, bytes: Buffer): string {
+  switch (format) {
+    case "yaml":
+      if (!isUtf8(bytes)) throw new FormatError("the file is not valid UTF-8, which YAML requires");
+      return bytes.toString("utf8");
+    case "json":
+    case "binary":
+      return replaceRawBytes(decodeBytes(bytes));
+    case "dotenv":
+    case "ini":
+      return decodeBytes(bytes);
+  }
+}
 
 export function parseSopsFile(format: SopsFormat, text: string): ParsedFile {
   const parsed = PARSERS[format](text);

@@ -3,6 +3,7 @@
  * (breaking the MAC) and round integers beyond 2^53. Numbers are typed as sops 3.13.2 does:
  * an integer that fits int64 is `int`, anything else `float`.
  */
+import { replaceLoneSurrogates } from "../bytes.js";
 import { type Branch, goFormatFloat, NULL, type ScalarNode, str, type TreeNode } from "../tree.js";
 import { FormatError, type ParsedFile, splitMetadata } from "./parsed.js";
 
@@ -13,9 +14,12 @@ export function parseJson(text: string): ParsedFile {
   return splitMetadata([root]);
 }
 
-/** Parses a JSON document into the tree (used for the binary store's wrapper too). */
-export function parseJsonTree(text: string): TreeNode {
-  return new JsonParser(text).document();
+/**
+ * Parses what `sops decrypt --output-type json` printed. The same reader, except that sops
+ * prints `-0` only for the float -0 (the integer 0 prints as `0`), so it stays a float.
+ */
+export function parseSopsJsonOutput(text: string): TreeNode {
+  return new JsonParser(text, true).document();
 }
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
@@ -25,7 +29,10 @@ const INT64_MIN = -(2n ** 63n);
 
 class JsonParser {
   private at = 0;
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly negativeZeroIsFloat = false,
+  ) {}
 
   document(): TreeNode {
     const value = this.value();
@@ -88,7 +95,8 @@ class JsonParser {
     if (this.at >= this.text.length) this.fail();
     this.at++;
     try {
-      return JSON.parse(this.text.slice(start, this.at)) as string;
+      // Go's decoder turns an escaped surrogate that is not half of a pair into U+FFFD.
+      return replaceLoneSurrogates(JSON.parse(this.text.slice(start, this.at)) as string);
     } catch {
       return this.fail();
     }
@@ -100,12 +108,15 @@ class JsonParser {
     if (!match) return this.fail();
     this.at += match[0].length;
     const isInteger = match[1] === undefined && match[2] === undefined;
-    if (isInteger) {
+    if (isInteger && !(this.negativeZeroIsFloat && match[0] === "-0")) {
       const value = BigInt(match[0]);
       if (value <= INT64_MAX && value >= INT64_MIN)
         return { kind: "scalar", type: "int", text: value.toString() };
     }
-    return { kind: "scalar", type: "float", text: goFormatFloat(Number(match[0])) };
+    const value = Number(match[0]);
+    // Go's json.Number.Float64 fails on an overflow, and sops with it.
+    if (!Number.isFinite(value)) this.fail("a number beyond the float64 range");
+    return { kind: "scalar", type: "float", text: goFormatFloat(value) };
   }
 
   private close<T>(node: T): T {
@@ -129,8 +140,8 @@ class JsonParser {
     this.at = WHITESPACE.lastIndex;
   }
 
-  private fail(): never {
+  private fail(problem = "invalid JSON"): never {
     const line = this.text.slice(0, this.at).split("\n").length;
-    throw new FormatError(`invalid JSON at line ${line}`);
+    throw new FormatError(`${problem} at line ${line}`);
   }
 }

@@ -15,6 +15,8 @@ import {
   type ScalarEvent,
   type YAMLException,
 } from "js-yaml";
+import { decodeBytes } from "../bytes.js";
+import { goParseFloat, goParseInt, goYamlTimestamp, isInt64, UnwritableTime } from "../go-scalars.js";
 import { type Branch, goFormatFloat, NULL, type ScalarNode, str, type TreeNode } from "../tree.js";
 import { FormatError, type ParsedFile, splitMetadata } from "./parsed.js";
 
@@ -70,16 +72,18 @@ function buildDocuments(events: Event[], text: string): TreeNode[] {
         break;
       }
       case EVENT_ID.SCALAR: {
+        if (event.style === SCALAR_STYLE.DOUBLE_QUOTED)
+          refuseSurrogateEscapes(text.slice(event.valueStart, event.valueEnd));
         const value = getScalarValue(text, event);
         const node = scalar(value, event, text);
         anchor(event, node);
-        attach(node, () => value);
+        attach(node, () => keyText(node));
         break;
       }
       case EVENT_ID.ALIAS: {
         const node = anchors.get(text.slice(event.anchorStart, event.anchorEnd));
         if (!node) throw new FormatError("an alias names no anchor");
-        attach(node, () => (node.kind === "scalar" ? node.text : complexKey()));
+        attach(node, () => keyText(node));
         break;
       }
       case EVENT_ID.MAPPING:
@@ -96,85 +100,121 @@ function buildDocuments(events: Event[], text: string): TreeNode[] {
   return documents;
 }
 
-const EXPLICIT_STR_TAGS = new Set(["!!str", "!<tag:yaml.org,2002:str>"]);
+const SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}/;
 
-function scalar(value: string, event: ScalarEvent, text: string): ScalarNode | typeof NULL {
-  const explicitStr =
-    event.tagStart !== -1 && EXPLICIT_STR_TAGS.has(text.slice(event.tagStart, event.tagEnd));
-  if (event.style !== SCALAR_STYLE.PLAIN || explicitStr) return str(value);
-  return resolvePlain(value);
+/** yaml.v3 refuses a `\uD800`–`\uDFFF` escape, even one half of a pair; js-yaml would join the pair. */
+function refuseSurrogateEscapes(raw: string): void {
+  if (SURROGATE_ESCAPE.test(raw)) {
+    throw new FormatError(
+      "a double-quoted string escapes a UTF-16 surrogate (\\uD800-\\uDFFF), which YAML parsers in Go refuse",
+    );
+  }
 }
 
-const NULLS = new Set(["", "~", "null", "Null", "NULL"]);
-const TRUES = new Set(["true", "True", "TRUE"]);
-const FALSES = new Set(["false", "False", "FALSE"]);
-const DECIMAL_INT = /^[-+]?[0-9]+$/;
-const PREFIXED_INT = /^([-+]?)0([box])([0-9a-fA-F_]+)$/;
-const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
+/** sops walks only string keys: `2:` or `true:` unquoted is an int or a bool to Go, and sops refuses the file. */
+function keyText(node: TreeNode): string {
+  if (node.kind === "scalar" && node.type === "str") return node.text;
+  throw new FormatError(
+    node.kind === "scalar" || node.kind === "null"
+      ? `a mapping key is a ${node.kind === "null" ? "null" : node.type}, not a string; quote it (sops accepts only string keys)`
+      : "a mapping key is not a scalar",
+  );
+}
 
-/** yaml.v3 `resolve` for a plain scalar, rendered as Go's `ToBytes` would render the result. */
-function resolvePlain(plain: string): ScalarNode | typeof NULL {
-  if (NULLS.has(plain)) return NULL;
-  if (TRUES.has(plain)) return { kind: "scalar", type: "bool", text: "True" };
-  if (FALSES.has(plain)) return { kind: "scalar", type: "bool", text: "False" };
-  const int = goInt(plain);
+/** A plain or tagged scalar as yaml.v3 decodes it into an interface{}, rendered as `ToBytes` would render it. */
+function scalar(value: string, event: ScalarEvent, text: string): ScalarNode | typeof NULL {
+  const tag = event.tagStart === -1 ? "" : coreTag(text.slice(event.tagStart, event.tagEnd));
+  if (tag === "str") return str(value);
+  if (tag === "binary") return str(decodeBytes(Buffer.from(value, "base64")));
+  if (tag === "" && event.style !== SCALAR_STYLE.PLAIN) return str(value);
+  if (tag !== "" && !RESOLVABLE_TAGS.has(tag)) return str(value);
+  const node = resolve(value, tag);
+  const resolved = node.kind === "null" ? "null" : node.type === "time" ? "timestamp" : node.type;
+  if (tag !== "" && tag !== resolved && !(tag === "float" && resolved === "int")) {
+    throw new FormatError(`a scalar tagged !!${tag} is not a valid ${tag}`);
+  }
+  if (tag === "float" && node.kind === "scalar" && node.type === "int") {
+    return { kind: "scalar", type: "float", text: goFormatFloat(Number(node.text)) };
+  }
+  return node;
+}
+
+const RESOLVABLE_TAGS = new Set(["bool", "int", "float", "null", "timestamp"]);
+
+/** `!!int` or `!<tag:yaml.org,2002:int>` → "int"; any other tag as written. */
+function coreTag(tag: string): string {
+  const core = /^!!(.+)$|^!<tag:yaml\.org,2002:(.+)>$/.exec(tag);
+  return core ? (core[1] ?? core[2] ?? "") : tag;
+}
+
+const RESOLVE_MAP = new Map<string, ScalarNode | typeof NULL>([
+  ...["true", "True", "TRUE"].map((k): [string, ScalarNode] => [
+    k,
+    { kind: "scalar", type: "bool", text: "True" },
+  ]),
+  ...["false", "False", "FALSE"].map((k): [string, ScalarNode] => [
+    k,
+    { kind: "scalar", type: "bool", text: "False" },
+  ]),
+  ...["", "~", "null", "Null", "NULL"].map((k): [string, typeof NULL] => [k, NULL]),
+  ...[".nan", ".NaN", ".NAN"].map((k): [string, ScalarNode] => [
+    k,
+    { kind: "scalar", type: "float", text: "NaN" },
+  ]),
+  ...[".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].map((k): [string, ScalarNode] => [
+    k,
+    { kind: "scalar", type: "float", text: "+Inf" },
+  ]),
+  ...["-.inf", "-.Inf", "-.INF"].map((k): [string, ScalarNode] => [
+    k,
+    { kind: "scalar", type: "float", text: "-Inf" },
+  ]),
+]);
+const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+
+/** yaml.v3 `resolve`: the first character decides what a plain scalar may be. */
+function resolve(plain: string, tag: string): ScalarNode | typeof NULL {
+  const known = RESOLVE_MAP.get(plain);
+  if (known) return known;
+  const first = plain[0] ?? "";
+  if (first === ".") {
+    const value = goParseFloat(plain);
+    return value === undefined ? str(plain) : float(value);
+  }
+  if (!/[-+0-9]/.test(first)) return str(plain);
+  if (tag === "" || tag === "timestamp") {
+    const time = yamlTimestamp(plain);
+    if (time) return { kind: "scalar", type: "time", text: time };
+  }
+  // yaml.v3 drops every underscore before reading a number.
+  const digits = plain.replaceAll("_", "");
+  const int = goParseInt(digits, 0);
   if (int !== undefined) return { kind: "scalar", type: "int", text: int.toString() };
-  const special = specialFloat(plain);
-  if (special !== undefined) return { kind: "scalar", type: "float", text: goFormatFloat(special) };
-  if (YAML_FLOAT.test(plain)) return { kind: "scalar", type: "float", text: goFormatFloat(Number(plain)) };
-  const time = goTimestamp(plain);
-  if (time) return { kind: "scalar", type: "time", text: time };
+  if (goParseInt(digits, 0, true) !== undefined) {
+    throw new FormatError("an integer above 2^63-1 cannot be read by sops (Go decodes it as uint64)");
+  }
+  if (YAML_FLOAT.test(digits)) {
+    const value = goParseFloat(digits);
+    if (value !== undefined) return float(value);
+  }
+  // yaml.v3 retries 0b/0o with a sign after the prefix ("0b-101").
+  const prefixed = /^0([bo])([-+]?.*)$/.exec(digits);
+  const retried = prefixed && goParseInt(prefixed[2] ?? "", prefixed[1] === "b" ? 2 : 8);
+  if (retried !== undefined && retried !== null && isInt64(retried)) {
+    return { kind: "scalar", type: "int", text: retried.toString() };
+  }
   return str(plain);
 }
 
-/** Go's ParseInt(s, 0, 64): decimal, 0b/0o/0x (underscores allowed after a prefix), leading-0 octal. */
-function goInt(plain: string): bigint | undefined {
-  let value: bigint | undefined;
-  const prefixed = PREFIXED_INT.exec(plain);
-  if (prefixed) {
-    const [, sign, base, digits = ""] = prefixed;
-    const clean = digits.replaceAll("_", "");
-    if (
-      clean === "" ||
-      !new RegExp(`^[${base === "b" ? "01" : base === "o" ? "0-7" : "0-9a-fA-F"}]+$`).test(clean)
-    ) {
-      return undefined;
-    }
-    value = BigInt(`0${base}${clean}`) * (sign === "-" ? -1n : 1n);
-  } else if (DECIMAL_INT.test(plain)) {
-    const unsigned = plain.replace(/^[-+]/, "");
-    const negative = plain.startsWith("-");
-    if (unsigned.length > 1 && unsigned.startsWith("0")) {
-      if (!/^[0-7]+$/.test(unsigned)) return undefined;
-      value = BigInt(`0o${unsigned}`) * (negative ? -1n : 1n);
-    } else {
-      value = BigInt(unsigned) * (negative ? -1n : 1n);
-    }
+function yamlTimestamp(plain: string): string | undefined {
+  try {
+    return goYamlTimestamp(plain);
+  } catch (error) {
+    if (error instanceof UnwritableTime) throw new FormatError(error.message);
+    throw error;
   }
-  if (value === undefined || value > INT64_MAX || value < INT64_MIN) return undefined;
-  return value;
 }
 
-function specialFloat(plain: string): number | undefined {
-  if ([".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].includes(plain)) return Number.POSITIVE_INFINITY;
-  if (["-.inf", "-.Inf", "-.INF"].includes(plain)) return Number.NEGATIVE_INFINITY;
-  if ([".nan", ".NaN", ".NAN"].includes(plain)) return Number.NaN;
-  return undefined;
-}
-
-const DATE_ONLY = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
-const DATE_TIME =
-  /^(\d{4})-(\d{1,2})-(\d{1,2})[Tt ](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[-+]\d{2}:\d{2})?$/;
-
-/** A plain timestamp rendered as Go's time.MarshalText (RFC3339Nano); yaml.v3 formats only. */
-function goTimestamp(plain: string): string | undefined {
-  const pad = (n: string | undefined) => (n ?? "").padStart(2, "0");
-  const date = DATE_ONLY.exec(plain);
-  if (date) return `${date[1]}-${pad(date[2])}-${pad(date[3])}T00:00:00Z`;
-  const dt = DATE_TIME.exec(plain);
-  if (!dt) return undefined;
-  const fraction = (dt[7] ?? "").slice(0, 10).replace(/0+$/, "").replace(/^\.$/, "");
-  return `${dt[1]}-${pad(dt[2])}-${pad(dt[3])}T${pad(dt[4])}:${pad(dt[5])}:${pad(dt[6])}${fraction}${dt[8] ?? "Z"}`;
+function float(value: number): ScalarNode {
+  return { kind: "scalar", type: "float", text: goFormatFloat(value) };
 }

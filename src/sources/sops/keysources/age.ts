@@ -1,15 +1,14 @@
 /**
  * age data keys (`age/keysource.go`): `enc` is an armored age file holding the 32-byte data key.
- * Identities are loaded from ALL of sops' sources together, not the first one found.
+ * Identities are loaded from ALL of sops' sources together, not the first one found. X25519
+ * stanzas are opened with node:crypto (age-x25519.ts), anything else with age-encryption.
  */
-import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { AgeKey } from "../metadata.js";
-
-const run = promisify(execFile);
+import { AgeFormatError, decryptArmored, x25519Identity } from "./age-x25519.js";
 
 export interface AgeIdentities {
   identities: string[];
@@ -31,7 +30,7 @@ export async function loadAgeIdentities(
   }
   if (env.SOPS_AGE_KEY_FILE) {
     searched.push(`SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE})`);
-    texts.push(await readOptional(env.SOPS_AGE_KEY_FILE));
+    texts.push(readOptional(env.SOPS_AGE_KEY_FILE));
   }
   if (env.SOPS_AGE_KEY_CMD) {
     searched.push("SOPS_AGE_KEY_CMD");
@@ -39,7 +38,7 @@ export async function loadAgeIdentities(
   }
   const defaultFile = defaultKeysFile(env);
   searched.push(defaultFile);
-  texts.push(await readOptional(defaultFile));
+  texts.push(readOptional(defaultFile));
   return { identities: texts.flatMap(parseIdentities), searched };
 }
 
@@ -65,15 +64,17 @@ function parseIdentities(text: string): string[] {
     .filter((word) => IDENTITY.test(word));
 }
 
-async function readOptional(path: string): Promise<string> {
+/** Key files are a few hundred bytes: read in place, without a thread-pool round trip each. */
+function readOptional(path: string): string {
   try {
-    return await readFile(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch {
     return "";
   }
 }
 
 async function runKeyCommand(command: string, env: NodeJS.ProcessEnv, recipients: string[]): Promise<string> {
+  const run = promisify((await import("node:child_process")).execFile);
   const { stdout } = await run("/bin/sh", ["-c", command], {
     env: { ...env, SOPS_AGE_RECIPIENT: recipients.join(",") },
     maxBuffer: 1024 * 1024,
@@ -84,10 +85,27 @@ async function runKeyCommand(command: string, env: NodeJS.ProcessEnv, recipients
 /** The data key, or undefined when none of the identities is a recipient of this stanza. */
 export async function decryptAgeKey(key: AgeKey, identities: string[]): Promise<Buffer | undefined> {
   if (identities.length === 0) return undefined;
-  const age = await import("age-encryption");
-  const decrypter = new age.Decrypter();
-  for (const identity of identities) decrypter.addIdentity(identity);
+  const native = identities.map(x25519Identity);
   try {
+    const dataKey = decryptArmored(
+      key.enc,
+      native.filter((id) => id !== undefined),
+    );
+    // Only identities of other kinds (post-quantum) can still open it: ask the package.
+    if (dataKey || native.every((id) => id !== undefined)) return dataKey;
+  } catch (error) {
+    if (!(error instanceof AgeFormatError)) throw error;
+  }
+  return decryptWithPackage(key, identities);
+}
+
+/** age-encryption: every identity and stanza type age has; loaded only when needed (it is slow to load). */
+async function decryptWithPackage(key: AgeKey, identities: string[]): Promise<Buffer | undefined> {
+  const age = await import("age-encryption");
+  try {
+    const decrypter = new age.Decrypter();
+    // A malformed identity is one that opens nothing, as in sops.
+    for (const identity of identities) decrypter.addIdentity(identity);
     return Buffer.from(await decrypter.decrypt(age.armor.decode(key.enc), "uint8array"));
   } catch {
     return undefined;

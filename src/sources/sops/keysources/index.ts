@@ -4,7 +4,8 @@
  * only the sops binary can use, and Shamir key groups, raise NeedsSopsBinary.
  */
 import type { AgeKey, KmsKey, MasterKey, SopsMetadata } from "../metadata.js";
-import { decryptAgeKey, loadAgeIdentities } from "./age.js";
+import { type AgeIdentities, decryptAgeKey } from "./age.js";
+import type { KeyMaterial } from "./material.js";
 
 /** The file needs a key type (or key groups) that only the sops binary handles. */
 export class NeedsSopsBinary extends Error {
@@ -22,13 +23,13 @@ export class NoUsableKey extends Error {
   }
 }
 
-export async function getDataKey(metadata: SopsMetadata, env: NodeJS.ProcessEnv): Promise<Buffer> {
+export async function getDataKey(metadata: SopsMetadata, material: KeyMaterial): Promise<Buffer> {
   if (metadata.keyGroups.length > 1) throw new NeedsSopsBinary(["Shamir key groups"]);
   const keys = metadata.keyGroups[0] ?? [];
   const attempts: string[] = [];
   const ageKeys = keys.filter((k): k is AgeKey => k.type === "age");
   if (ageKeys.length > 0) {
-    const fromAge = await tryAge(ageKeys, env, attempts);
+    const fromAge = await tryAge(ageKeys, material.age, attempts);
     if (fromAge) return fromAge;
   }
   for (const key of keys.filter((k): k is KmsKey => k.type === "kms")) {
@@ -48,11 +49,11 @@ export async function getDataKey(metadata: SopsMetadata, env: NodeJS.ProcessEnv)
 
 async function tryAge(
   keys: AgeKey[],
-  env: NodeJS.ProcessEnv,
+  loaded: AgeIdentities | undefined,
   attempts: string[],
 ): Promise<Buffer | undefined> {
   const recipients = keys.map((k) => k.recipient);
-  const { identities, searched } = await loadAgeIdentities(env, recipients);
+  const { identities, searched } = loaded ?? { identities: [], searched: [] };
   for (const key of keys) {
     const dataKey = await decryptAgeKey(key, identities);
     if (dataKey) return dataKey;
