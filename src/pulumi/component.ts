@@ -5,9 +5,10 @@ import { loadManifests } from "../manifest";
 import type { SecretSpec } from "../manifest/spec";
 import { OWNER_TAG } from "../reconcile/types";
 import { ManagedSecret, type ManagedSecretArgs, StackHmacKey } from "./resources";
+import { projectRoot } from "./root";
 
 export interface SecretManifestsArgs {
-  /** Files, folders (searched for *.yaml / *.yml) or globs, relative to the program directory. */
+  /** Files, folders (searched for *.yaml / *.yml) or globs, relative to the project folder (where Pulumi.yaml is). */
   paths: string[];
   /** Tags on every secret; a manifest's own tags win, like Terraform's default_tags. Default: config `defaultTags`. */
   defaultTags?: Record<string, string>;
@@ -62,7 +63,7 @@ export class SecretManifests extends pulumi.ComponentResource {
 /** All manifests are validated before any resource is registered: one bad file applies nothing. */
 async function loadAll(paths: string[]): Promise<SecretSpec[]> {
   try {
-    return (await loadManifests(paths)).specs;
+    return (await loadManifests(paths, { rootDir: projectRoot() })).specs;
   } catch (e) {
     if (isUserError(e)) throw new pulumi.RunError(e.format());
     throw e;

@@ -20,6 +20,7 @@ import {
   REPLACE_ON_CHANGE,
   UPDATE_ON_CHANGE,
 } from "./inputs";
+import { projectRoot } from "./root";
 import { type ProviderSettings, readProviderSettings } from "./settings";
 
 /** The engine may call CRUD methods before `configure` finishes; every method waits on this. */
@@ -62,7 +63,7 @@ function hmacKeyBytes(text: string): Buffer {
 }
 
 async function resolve(inputs: ManagedSecretInputs): Promise<ResolvedValue> {
-  return resolveValue(inputs.value, { rootDir: process.cwd(), manifest: inputs.source });
+  return resolveValue(inputs.value, { rootDir: projectRoot(), manifest: inputs.source });
 }
 
 async function desiredState(inputs: ManagedSecretInputs): Promise<DesiredSecret> {

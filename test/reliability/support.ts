@@ -37,7 +37,7 @@ export interface RunningOp {
   done: Promise<RunResult>;
 }
 
-/** Starts `pulumi up|preview|refresh|destroy` through the inline driver and returns the live child. */
+/** Starts `pulumi up|preview|refresh|destroy` through the driver and returns the live child. */
 export function startOp(
   project: PulumiProject,
   op: "up" | "preview" | "refresh" | "destroy",
@@ -95,7 +95,7 @@ export function descendantsOf(pid: number): Proc[] {
   return out;
 }
 
-/** The `pulumi up --client ...` CLI process the driver started. */
+/** The `pulumi up` CLI process the driver started. */
 export const pulumiCliProcess = (driverPid: number) =>
   descendantsOf(driverPid).find((p) => /(^|\/)pulumi\s/.test(p.args));
 

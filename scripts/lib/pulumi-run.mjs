@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// Runs one Pulumi operation (up, preview, refresh, destroy) the way users do: the `pulumi`
+// CLI on a Pulumi.yaml (runtime nodejs), with the Node.js language host running the
+// program. Used by the engine tests, the demo and the benches.
+//
+// Usage: pulumi-run.mjs OP --work-dir DIR --stack NAME [--backend DIR] [--project NAME]
+//          [--manifests PATH]... [--config key=value]... [--secret-config key=value]...
+//          [--result FILE] [--expect-no-changes] [--program FILE] [--log-verbosity N]
+//          [--diff] [--parallel N]
+// The work dir becomes the project: this writes its Pulumi.yaml and index.js. Without
+// --program, index.js is SecretManifests over the --manifests paths (default "manifests");
+// --program names a CommonJS module (relative to the work dir) exporting a Pulumi program
+// function. The work dir must resolve `secret-manifests` and `@pulumi/pulumi`.
+// The stack is created on first use; the config is set with `pulumi config set-all`.
+// --result FILE receives {op, changes, outputs}: the engine's change counts and the
+// stack outputs (secret ones as "[secret]"), read from the engine's event log.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+const OPS = ["up", "preview", "refresh", "destroy"];
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    "work-dir": { type: "string" },
+    stack: { type: "string", default: "dev" },
+    backend: { type: "string" },
+    project: { type: "string", default: "secret-manifests-inline" },
+    manifests: { type: "string", multiple: true, default: [] },
+    config: { type: "string", multiple: true, default: [] },
+    "secret-config": { type: "string", multiple: true, default: [] },
+    result: { type: "string" },
+    "expect-no-changes": { type: "boolean", default: false },
+    parallel: { type: "string" },
+    program: { type: "string" },
+    "log-verbosity": { type: "string" },
+    diff: { type: "boolean", default: false },
+  },
+});
+const op = positionals[0] ?? "";
+if (!OPS.includes(op)) {
+  console.error("usage: pulumi-run.mjs up|preview|refresh|destroy --work-dir DIR --stack NAME ...");
+  process.exit(2);
+}
+const workDir = path.resolve(values["work-dir"] ?? ".");
+const env = { ...process.env };
+if (values.backend) env.PULUMI_BACKEND_URL = `file://${path.resolve(values.backend)}`;
+
+/** Writes through a rename, so a concurrent run on the same project never reads half a file. */
+function writeIfChanged(file, content) {
+  if (existsSync(file) && readFileSync(file, "utf8") === content) return;
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
+function writeProject() {
+  // typescript: false: the program is JavaScript; the language host skips ts-node.
+  writeIfChanged(
+    path.join(workDir, "Pulumi.yaml"),
+    `name: ${values.project}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`,
+  );
+  const manifests = values.manifests.length > 0 ? values.manifests : ["manifests"];
+  const program = values.program
+    ? `module.exports = require(${JSON.stringify(`./${values.program}`)});\n`
+    : [
+        'const { SecretManifests } = require("secret-manifests");',
+        "module.exports = () => {",
+        `  const manifests = new SecretManifests("secret-manifests", { paths: ${JSON.stringify(manifests)} });`,
+        "  return { arns: manifests.arns };",
+        "};",
+        "",
+      ].join("\n");
+  writeIfChanged(path.join(workDir, "index.js"), program);
+}
+
+/** Runs the CLI; `inherit` passes its output through, as a user would see it. */
+function pulumi(args, { inherit = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn("pulumi", [...args, "--non-interactive"], {
+      cwd: workDir,
+      env,
+      stdio: ["ignore", inherit ? "inherit" : "pipe", inherit ? "inherit" : "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+async function must(args) {
+  const res = await pulumi(args);
+  if (res.code !== 0) {
+    process.stderr.write(res.stdout + res.stderr);
+    throw new Error(`pulumi ${args.slice(0, 2).join(" ")} failed`);
+  }
+}
+
+/** `stack select --create` would change the workspace's selected stack on every run. */
+async function ensureStack() {
+  const res = await pulumi(["stack", "ls", "--json"]);
+  if (res.code === 0 && JSON.parse(res.stdout).some((s) => s.name === values.stack)) return;
+  await must(["stack", "init", values.stack]);
+}
+
+async function setConfig() {
+  const args = [];
+  for (const pair of values.config) args.push("--plaintext", pair);
+  for (const pair of values["secret-config"]) args.push("--secret", pair);
+  if (args.length > 0) await must(["config", "set-all", "--stack", values.stack, ...args]);
+}
+
+function opArgs(eventLog) {
+  const args = [op, "--stack", values.stack, "--color", "never", "--event-log", eventLog];
+  if (op !== "preview") args.push("--yes", "--skip-preview");
+  if (values.parallel) args.push("--parallel", values.parallel);
+  if (values["expect-no-changes"]) args.push("--expect-no-changes");
+  if (values.diff) args.push("--diff");
+  if (values["log-verbosity"]) args.push(`-v=${values["log-verbosity"]}`, "--logflow", "--logtostderr");
+  return args;
+}
+
+/** The change counts and stack outputs, from the engine's own event stream. */
+function summaryOf(eventLog) {
+  const events = readFileSync(eventLog, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+  const changes = events.find((e) => e.summaryEvent)?.summaryEvent.resourceChanges ?? {};
+  const stack = events
+    .map((e) => e.resOutputsEvent?.metadata)
+    .find((m) => m?.type === "pulumi:pulumi:Stack" && m.new);
+  return { op, changes, outputs: stack?.new.outputs ?? {} };
+}
+
+async function main() {
+  writeProject();
+  await ensureStack();
+  await setConfig();
+  const eventLog = path.join(workDir, `.events-${op}-${process.pid}.jsonl`);
+  try {
+    const res = await pulumi(opArgs(eventLog), { inherit: true });
+    if (res.code === 0 && values.result) writeFileSync(values.result, JSON.stringify(summaryOf(eventLog)));
+    process.exitCode = res.code;
+  } finally {
+    rmSync(eventLog, { force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`pulumi ${op} failed: ${e.message}`);
+  process.exit(1);
+});
