@@ -18,8 +18,16 @@ export function manifestPaths(raw: string | undefined): string[] {
   } catch {
     throw new UserError(`secret-manifests:manifests is not a valid JSON list: ${raw}`, undefined, HINT);
   }
-  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((p) => typeof p === "string" && p !== "")) {
-    throw new UserError(`secret-manifests:manifests must list at least one path, as strings: ${raw}`, undefined, HINT);
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length === 0 ||
+    !parsed.every((p) => typeof p === "string" && p !== "")
+  ) {
+    throw new UserError(
+      `secret-manifests:manifests must list at least one path, as strings: ${raw}`,
+      undefined,
+      HINT,
+    );
   }
   return parsed;
 }
