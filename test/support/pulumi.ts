@@ -13,6 +13,7 @@ import path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 const DRIVER = path.join(REPO_ROOT, "scripts/lib/pulumi-run.mjs");
+export const OFFLINE_DNS = path.join(REPO_ROOT, "test/support/offline-dns.cjs");
 
 export interface PulumiProject {
   dir: string;
@@ -45,6 +46,8 @@ export function createProject(files: Record<string, string | Buffer> = {}, stack
     backend,
     stack,
     env: {
+      // Node processes of the run resolve loopback names only: a test never looks up an outside host.
+      NODE_OPTIONS: `--require ${OFFLINE_DNS}`,
       PULUMI_HOME: home,
       PULUMI_BACKEND_URL: `file://${backend}`,
       PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
