@@ -105,8 +105,12 @@ async function must(args) {
   }
 }
 
-/** `stack select --create` would change the workspace's selected stack on every run. */
+/**
+ * `stack init` writes Pulumi.<stack>.yaml (the passphrase's salt), so its presence means the
+ * stack exists. (`stack select --create` would change the workspace's selected stack.)
+ */
 async function ensureStack() {
+  if (existsSync(path.join(workDir, `Pulumi.${values.stack}.yaml`))) return;
   const res = await pulumi(["stack", "ls", "--json"]);
   if (res.code === 0 && JSON.parse(res.stdout).some((s) => s.name === values.stack)) return;
   await must(["stack", "init", values.stack]);
