@@ -12,10 +12,10 @@
 // --program names a CommonJS module (relative to the work dir) exporting a Pulumi program
 // function. The work dir must resolve `secret-manifests` and `@pulumi/pulumi`.
 // The stack is created on first use; the config is set with `pulumi config set-all`.
-// --result FILE receives {op, changes, outputs}: the engine's change counts and the
-// stack outputs (secret ones as "[secret]"), read from the engine's event log.
+// --result FILE receives {op, changes, outputs}: the change counts of the CLI's summary
+// and, after up, the stack outputs (secret ones as "[secret]").
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
@@ -76,13 +76,12 @@ function writeProject() {
   writeIfChanged(path.join(workDir, "index.js"), program);
 }
 
-/** Runs the CLI; `inherit` passes its output through, as a user would see it. */
-function pulumi(args, { inherit = false } = {}) {
+function pulumi(args) {
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", [...args, "--non-interactive"], {
       cwd: workDir,
       env,
-      stdio: ["ignore", inherit ? "inherit" : "pipe", inherit ? "inherit" : "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
@@ -123,8 +122,8 @@ async function setConfig() {
   if (args.length > 0) await must(["config", "set-all", "--stack", values.stack, ...args]);
 }
 
-function opArgs(eventLog) {
-  const args = [op, "--stack", values.stack, "--color", "never", "--event-log", eventLog];
+function opArgs() {
+  const args = [op, "--stack", values.stack, "--color", "never"];
   if (op !== "preview") args.push("--yes", "--skip-preview");
   if (values.parallel) args.push("--parallel", values.parallel);
   if (values["expect-no-changes"]) args.push("--expect-no-changes");
@@ -133,31 +132,75 @@ function opArgs(eventLog) {
   return args;
 }
 
-/** The change counts and stack outputs, from the engine's own event stream. */
-function summaryOf(eventLog) {
-  const events = readFileSync(eventLog, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));
-  const changes = events.find((e) => e.summaryEvent)?.summaryEvent.resourceChanges ?? {};
-  const stack = events
-    .map((e) => e.resOutputsEvent?.metadata)
-    .find((m) => m?.type === "pulumi:pulumi:Stack" && m.new);
-  return { op, changes, outputs: stack?.new.outputs ?? {} };
+/** The engine's resource-change kinds, as the CLI's summary words them (preview, then update). */
+const CHANGE_WORDS = {
+  create: ["to create", "created"],
+  update: ["to update", "updated"],
+  delete: ["to delete", "deleted"],
+  replace: ["to replace", "replaced"],
+  "create-replacement": ["to create replacement", "created replacement"],
+  "delete-replaced": ["to delete replaced", "deleted replaced"],
+  import: ["to import", "imported"],
+  read: ["to read", "read"],
+  discard: ["to discard", "discarded"],
+  same: ["unchanged"],
+};
+
+/**
+ * The change counts of the "Resources:" block the CLI prints at the end of every
+ * operation (`+ 5 created`, `~ 1 to update`, `3 unchanged`), keyed as the engine's
+ * summary event and `pulumi stack history --json` key them.
+ */
+function changeCounts(output) {
+  const lines = output.split("\n");
+  const start = lines.lastIndexOf("Resources:");
+  if (start < 0) throw new Error("the CLI printed no Resources: summary");
+  const changes = {};
+  for (const line of lines.slice(start + 1)) {
+    const m = /^\s+(?:[-+~<>=?]+\s)?(\d+) (.+?)\s*$/.exec(line);
+    if (!m) break;
+    const kind = Object.keys(CHANGE_WORDS).find((k) => CHANGE_WORDS[k].includes(m[2]));
+    if (!kind) throw new Error(`unknown change kind in the CLI's summary: ${line.trim()}`);
+    changes[kind] = Number(m[1]);
+  }
+  return changes;
+}
+
+/** Secret outputs print as "[secret]". */
+async function stackOutputs() {
+  if (op !== "up") return {};
+  const res = await pulumi(["stack", "output", "--json", "--stack", values.stack]);
+  return res.code === 0 ? JSON.parse(res.stdout) : {};
+}
+
+/** The op's output goes to ours as it comes (as a user sees it), and is kept for its summary. */
+function runOp() {
+  return new Promise((resolve, reject) => {
+    const child = spawn("pulumi", [...opArgs(), "--non-interactive"], {
+      cwd: workDir,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      process.stdout.write(d);
+    });
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code: code ?? 1, stdout }));
+  });
 }
 
 async function main() {
   writeProject();
   await ensureStack();
   await setConfig();
-  const eventLog = path.join(workDir, `.events-${op}-${process.pid}.jsonl`);
-  try {
-    const res = await pulumi(opArgs(eventLog), { inherit: true });
-    if (res.code === 0 && values.result) writeFileSync(values.result, JSON.stringify(summaryOf(eventLog)));
-    process.exitCode = res.code;
-  } finally {
-    rmSync(eventLog, { force: true });
+  const res = await runOp();
+  if (res.code === 0 && values.result) {
+    const summary = { op, changes: changeCounts(res.stdout), outputs: await stackOutputs() };
+    writeFileSync(values.result, JSON.stringify(summary));
   }
+  process.exitCode = res.code;
 }
 
 main().catch((e) => {
