@@ -65,9 +65,21 @@ async function loadAll(paths: string[]): Promise<SecretSpec[]> {
   try {
     return (await loadManifests(paths, { rootDir: projectRoot() })).specs;
   } catch (e) {
-    if (isUserError(e)) throw new pulumi.RunError(e.format());
+    if (isUserError(e)) throw plainRunError(e.format());
     throw e;
   }
+}
+
+/**
+ * A RunError (printed without a stack) whose message stays as written. The failure reaches
+ * Pulumi through every output that carries it (the component's, the stack's); Pulumi reports
+ * the error object once, but each serialization prepends `error serializing property
+ * "outputs": ` to its message first.
+ */
+export function plainRunError(message: string): pulumi.RunError {
+  const error = new pulumi.RunError(message);
+  Object.defineProperty(error, "message", { get: () => message, set: () => {} });
+  return error;
 }
 
 interface SharedArgs {

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isUserError } from "../errors";
-import { CONFIG_NAMESPACE, SecretManifests } from "./component";
+import { CONFIG_NAMESPACE, plainRunError, SecretManifests } from "./component";
 import { manifestPaths } from "./manifests-config";
 import { projectRoot } from "./root";
 
@@ -20,7 +20,7 @@ function configuredPaths(): string[] {
   try {
     return manifestPaths(new pulumi.Config(CONFIG_NAMESPACE).get("manifests"));
   } catch (e) {
-    if (isUserError(e)) throw new pulumi.RunError(e.format());
+    if (isUserError(e)) throw plainRunError(e.format());
     throw e;
   }
 }

@@ -1,3 +1,5 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isUserError } from "../../src/errors";
@@ -37,17 +39,24 @@ describe("secret-manifests:manifests", () => {
 });
 
 describe("the project root", () => {
-  it("is the folder the language host names for the program, else the one the engine names for providers", () => {
-    expect(projectRoot({ PULUMI_NODEJS_ROOT_DIRECTORY: "/p/prog", PULUMI_ROOT_DIRECTORY: "/p/prov" })).toBe(
-      "/p/prog",
-    );
-    expect(projectRoot({ PULUMI_ROOT_DIRECTORY: "/p/prov" })).toBe("/p/prov");
+  const project = mkdtempSync(path.join(tmpdir(), "sm-root-"));
+  const programDir = path.join(project, "node_modules/secret-manifests/dist/pulumi");
+  mkdirSync(programDir, { recursive: true });
+  writeFileSync(path.join(project, "Pulumi.yaml"), "name: p\nruntime: nodejs\n");
+
+  it("is the folder the language host names to the program", () => {
+    expect(projectRoot({ PULUMI_NODEJS_ROOT_DIRECTORY: "/p/prog" }, programDir)).toBe("/p/prog");
   });
 
-  it("is the working directory when neither names an absolute folder (an inline program)", () => {
-    expect(projectRoot({})).toBe(process.cwd());
-    // The SDK's placeholder when the variable is unset.
-    expect(projectRoot({ PULUMI_NODEJS_ROOT_DIRECTORY: "rootDirectory" })).toBe(process.cwd());
-    expect(path.isAbsolute(projectRoot({}))).toBe(true);
+  it("is, for the provider started in main's folder, the nearest folder above holding Pulumi.yaml", () => {
+    expect(projectRoot({}, programDir)).toBe(project);
+    expect(projectRoot({}, project)).toBe(project);
+    // The SDK's placeholder when the variable is unset is no folder.
+    expect(projectRoot({ PULUMI_NODEJS_ROOT_DIRECTORY: "rootDirectory" }, programDir)).toBe(project);
+  });
+
+  it("is the working directory outside any project", () => {
+    const bare = mkdtempSync(path.join(tmpdir(), "sm-bare-"));
+    expect(projectRoot({}, bare)).toBe(bare);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Runs commands the way a user of the published package does: in a fresh folder outside
  * the repository, with the package installed from the tarball `npm pack` makes, the
- * real `pulumi` CLI and its Node.js language host, and a HOME of its own (so
- * `pulumi login --local` and `~/.pulumi` stay in the test's folder).
+ * real `pulumi` CLI and its Node.js language host, and a HOME and PULUMI_HOME of its own
+ * (so `pulumi login --local` and its state stay in the test's folder).
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
@@ -42,9 +42,11 @@ export function userFolder(tarball?: string): UserFolder {
     npm_config_update_notifier: "false",
     PULUMI_CONFIG_PASSPHRASE: "user-passphrase",
   };
-  // Where the state goes is the commands' business (`pulumi login`), not the test's.
+  // Where the state goes is the commands' business (`pulumi login`), not the test's. The
+  // CLI finds `~/.pulumi` (also what `login --local` means) from the password database, not
+  // from HOME: PULUMI_HOME keeps it in the test's folder.
   delete env.PULUMI_BACKEND_URL;
-  delete env.PULUMI_HOME;
+  env.PULUMI_HOME = path.join(home, ".pulumi");
   return { dir, env };
 }
 
