@@ -27,7 +27,12 @@ export type JsonFieldSpec = string | number | boolean | null | ValueRef;
 
 export type SecretValueSpec =
   | { kind: "string"; ref: ValueRef }
-  | { kind: "json"; fields: Record<string, JsonFieldSpec> }
+  | {
+      kind: "json";
+      fields: Record<string, JsonFieldSpec>;
+      /** The manifest's key order, for the way through the engine: its protobuf Struct sorts keys. */
+      keyOrder?: string[];
+    }
   | { kind: "binary"; ref: SopsRef };
 
 export interface ReplicaSpec {

@@ -97,7 +97,8 @@ export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): Managed
     description: spec.description,
     kmsKeyId: spec.kmsKeyId,
     tags: { ...shared.defaultTags, ...spec.tags, [OWNER_TAG]: shared.owner },
-    value: spec.value,
+    value:
+      spec.value.kind === "json" ? { ...spec.value, keyOrder: Object.keys(spec.value.fields) } : spec.value,
     replicas: spec.replicas,
     forceOverwriteReplicaSecret: spec.forceOverwriteReplicaSecret,
     deletion: spec.deletion ?? { recoveryWindowInDays: shared.recoveryWindowInDays },

@@ -31,7 +31,7 @@ export async function resolveValue(spec: SecretValueSpec, ctx: ResolveContext): 
     case "binary":
       return { kind: "binary", bytes: await resolveBinary(spec.ref, ctx) };
     case "json":
-      return resolveJson(spec.fields, ctx);
+      return resolveJson(spec.keyOrder ?? Object.keys(spec.fields), spec.fields, ctx);
   }
 }
 
@@ -64,11 +64,13 @@ async function resolveBinary(ref: SopsRef, ctx: ResolveContext): Promise<Buffer>
 }
 
 async function resolveJson(
+  keys: string[],
   fields: Record<string, JsonFieldSpec>,
   ctx: ResolveContext,
 ): Promise<ResolvedValue> {
   const entries = await Promise.all(
-    Object.entries(fields).map(async ([key, spec]): Promise<[string, TreeNode | JsonLiteral]> => {
+    keys.map(async (key): Promise<[string, TreeNode | JsonLiteral]> => {
+      const spec = fields[key] as JsonFieldSpec;
       const field = `${VALUE_FIELD}/json/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
       if (!isRef(spec)) return [key, { literal: spec }];
       if (!isSopsRef(spec)) return [key, str(envValue(spec, ctx, field))];

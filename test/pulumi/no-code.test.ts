@@ -119,7 +119,7 @@ describe("the repository's root Pulumi.yaml", () => {
     );
     const res = await runScript(
       [
-        "pulumi login --local",
+        'pulumi login "file://$PWD"',
         "pulumi stack init dev",
         "pulumi config set secret-manifests:manifests examples",
         "pulumi config set secret-manifests:region ap-southeast-2",
@@ -141,7 +141,7 @@ describe("the repository's root Pulumi.yaml", () => {
     const folder = repositoryCopy();
     const res = await runScript(
       [
-        "pulumi login --local",
+        'pulumi login "file://$PWD"',
         "pulumi stack init dev",
         "pulumi config set secret-manifests:manifests '[examples'",
         "pulumi preview",
