@@ -148,8 +148,9 @@ const CHANGE_WORDS = {
 
 /**
  * The change counts of the "Resources:" block the CLI prints at the end of every
- * operation (`+ 5 created`, `~ 1 to update`, `3 unchanged`), keyed as the engine's
- * summary event and `pulumi stack history --json` key them.
+ * operation (`+ 5 created`, `~ 1 to update`, `3 unchanged` or `5 changes. 3 unchanged`),
+ * keyed as the engine's summary event and `pulumi stack history --json` key them. A line
+ * it does not know fails the run: a miscount would pass silently.
  */
 function changeCounts(output) {
   const lines = output.split("\n");
@@ -157,6 +158,12 @@ function changeCounts(output) {
   if (start < 0) throw new Error("the CLI printed no Resources: summary");
   const changes = {};
   for (const line of lines.slice(start + 1)) {
+    // With several kinds of change, the unchanged count shares a line with the total.
+    const total = /^\s+\d+ changes?\. (\d+) unchanged\s*$/.exec(line);
+    if (total) {
+      changes.same = Number(total[1]);
+      continue;
+    }
     const m = /^\s+(?:[-+~<>=?]+\s)?(\d+) (.+?)\s*$/.exec(line);
     if (!m) break;
     const kind = Object.keys(CHANGE_WORDS).find((k) => CHANGE_WORDS[k].includes(m[2]));
