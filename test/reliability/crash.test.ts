@@ -14,6 +14,7 @@ import { createProject, type PulumiProject, pulumiOp, writeProjectFile } from ".
 import { report } from "./report";
 import {
   FULL,
+  languageHostProcess,
   mapLimit,
   ownedSecrets,
   providerProcess,
@@ -91,6 +92,9 @@ async function trial(target: Target, seed: number): Promise<void> {
   const driver = running.child.pid as number;
   // Both processes exist before the first create; find them first, kill at the chosen point.
   const provider = await waitFor("the provider process", () => providerProcess(driver));
+  // A SIGKILLed CLI leaves its language host running (Pulumi's behaviour, not this project's;
+  // a CI runner stops the whole process group). Stopped below, so trials leave no process.
+  const languageHost = languageHostProcess(driver);
   const victim =
     target === "cli" ? await waitFor("the pulumi CLI", () => pulumiCliProcess(driver)) : provider;
   await waitFor(`${killAt} CreateSecret calls`, () => (proxy.counts().CreateSecret ?? 0) >= killAt);
@@ -110,6 +114,8 @@ async function trial(target: Target, seed: number): Promise<void> {
     );
     throw e;
   });
+
+  if (languageHost && isAlive(languageHost.pid)) process.kill(languageHost.pid, "SIGTERM");
 
   const checkpointRestored = restoreTruncatedCheckpoint(project);
   const afterKill = await stateSummary(project);

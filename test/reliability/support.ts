@@ -99,6 +99,10 @@ export function descendantsOf(pid: number): Proc[] {
 export const pulumiCliProcess = (driverPid: number) =>
   descendantsOf(driverPid).find((p) => /(^|\/)pulumi\s/.test(p.args));
 
+/** The Node.js language host the CLI started (it runs the program). */
+export const languageHostProcess = (driverPid: number) =>
+  descendantsOf(driverPid).find((p) => /(^|\/)pulumi-language-nodejs\s/.test(p.args));
+
 /** The dynamic-provider process the engine started. */
 export const providerProcess = (driverPid: number) =>
   descendantsOf(driverPid).find((p) => /^\S*node\s.*dynamic-provider\/index\.js/.test(p.args));
