@@ -27,6 +27,7 @@ const { values, positionals } = parseArgs({
     "work-dir": { type: "string" },
     stack: { type: "string", default: "dev" },
     backend: { type: "string" },
+    // The tests' ownership tags (`<project>/<stack>`) carry this name.
     project: { type: "string", default: "secret-manifests-inline" },
     manifests: { type: "string", multiple: true, default: [] },
     config: { type: "string", multiple: true, default: [] },

@@ -3,7 +3,7 @@
  * dir, the Node.js language host running the program, a local file backend and a
  * PULUMI_HOME of its own. up/preview/refresh/destroy go through
  * scripts/lib/pulumi-run.mjs (which writes the Pulumi.yaml and program, creates the
- * stack, sets the config and reads the summary from the engine's event log); other
+ * stack, sets the config and reads the change counts from the CLI's summary); other
  * commands call the CLI directly. No test needs the Automation API.
  */
 import { spawn } from "node:child_process";
@@ -26,7 +26,7 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
-  /** For a successful up/preview/refresh/destroy: the engine's change counts and the stack outputs. */
+  /** For a successful up/preview/refresh/destroy: the change counts, and after up the stack outputs. */
   summary?: { changes: Record<string, number>; outputs: Record<string, unknown> };
 }
 
