@@ -33,7 +33,7 @@ export class SecretManifests extends pulumi.ComponentResource {
     // The args stay out of the component's own state: they may hold the HMAC key and
     // resource options, and a change to them is not a change to the component.
     super("secret-manifests:index:SecretManifests", name, {}, opts);
-    this.arns = pulumi.output(this.registerSecrets(args));
+    this.arns = withoutEarlyRejectionWarnings(pulumi.output(this.registerSecrets(args)));
     this.registerOutputs({ arns: this.arns });
   }
 
@@ -58,6 +58,19 @@ export class SecretManifests extends pulumi.ComponentResource {
       .all(secrets.map((s) => s.arn))
       .apply((list) => Object.fromEntries(specs.map((spec, i) => [spec.name, list[i] as string])));
   }
+}
+
+/**
+ * Pulumi derives two promises from an output when it is made (is it known, is it secret) and
+ * attaches to them only when it serializes the output. A failure that comes first (a missing
+ * manifests path fails at once) leaves them rejected without a handler for a moment, and Node
+ * then prints PromiseRejectionHandledWarning twice. Handled here; Pulumi still reports the
+ * failure, once, through the outputs that carry it.
+ */
+function withoutEarlyRejectionWarnings<T>(output: pulumi.Output<T>): pulumi.Output<T> {
+  const derived = output as unknown as { isKnown?: Promise<unknown>; isSecret?: Promise<unknown> };
+  for (const promise of [derived.isKnown, derived.isSecret]) promise?.catch(() => {});
+  return output;
 }
 
 /** All manifests are validated before any resource is registered: one bad file applies nothing. */

@@ -135,6 +135,21 @@ describe("the repository's root Pulumi.yaml", () => {
     const state = await exportedState(folder);
     for (const v of Object.values(demoValues)) expect(state).not.toContain(v);
     for (const p of providerStrings(state)) expect(p.length).toBeLessThan(400);
+
+    // A folder that does not exist fails at once, before Pulumi looks at the outputs.
+    const missing = await runScript(
+      "pulumi config set secret-manifests:manifests missing\npulumi preview",
+      folder,
+    );
+    const missingOut = missing.stdout + missing.stderr;
+    expect(missing.code).not.toBe(0);
+    const diagnostics = missingOut.slice(
+      missingOut.indexOf("Diagnostics:"),
+      missingOut.lastIndexOf("Resources:"),
+    );
+    expect(diagnostics.match(/error: /g), missingOut).toHaveLength(1);
+    expect(diagnostics).toMatch(/^ {4}error: missing: no such file or directory$/m);
+    expect(missingOut).not.toMatch(NODE_WARNING);
   }, 300_000);
 
   it("refuses a manifests list that is not valid JSON with one clear line", async () => {
