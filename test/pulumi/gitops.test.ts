@@ -9,11 +9,11 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { manifest } from "../pulumi/support";
 import { REPO_ROOT, type RunResult } from "../support/pulumi";
-import { packPackage, runScript, type UserFolder, userFolder } from "../support/user-shell";
+import { packPackage, removeFolders, runScript, type UserFolder, userFolder } from "../support/user-shell";
 
 interface Step {
   run?: string;
@@ -115,6 +115,7 @@ let workflow: Workflow;
 let repo: Repo;
 const names = { db: `gitops/r${process.pid}/db`, api: `gitops/r${process.pid}/api` };
 
+afterAll(removeFolders);
 beforeAll(async () => {
   workflow = parse(readFileSync(WORKFLOW, "utf8"));
   const tarball = packPackage();

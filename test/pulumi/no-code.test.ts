@@ -9,9 +9,9 @@
 import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, run } from "../support/pulumi";
-import { packPackage, runScript, type UserFolder, userFolder } from "../support/user-shell";
+import { packPackage, removeFolders, runScript, type UserFolder, userFolder } from "../support/user-shell";
 
 const STACK_FRAME = /\n\s+at .*[.](js|ts):\d+/;
 const NODE_WARNING = /\(node:\d+\) \w*Warning/;
@@ -46,6 +46,7 @@ function providerStrings(state: string): string[] {
 }
 
 let tarball: string;
+afterAll(removeFolders);
 beforeAll(() => {
   tarball = packPackage();
 }, 120_000);

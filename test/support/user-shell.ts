@@ -5,14 +5,22 @@
  * (so `pulumi login --local` and its state stay in the test's folder).
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { REPO_ROOT, type RunResult, run } from "./pulumi";
 
+/** Every folder made here, removed by removeFolders (an installed one holds ~150 MB). */
+const made: string[] = [];
+
+export function removeFolders(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** Packs the built repository once per test file; returns the tarball's path. */
 export function packPackage(): string {
   const dest = mkdtempSync(path.join(tmpdir(), "sm-pack-"));
+  made.push(dest);
   const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", dest], {
     cwd: REPO_ROOT,
     encoding: "utf8",
@@ -28,6 +36,7 @@ export interface UserFolder {
 /** An empty folder (holding only the tarball, if given), and the environment a user's shell would have. */
 export function userFolder(tarball?: string): UserFolder {
   const dir = mkdtempSync(path.join(tmpdir(), "sm-user-"));
+  made.push(dir);
   const home = path.join(dir, ".home");
   mkdirSync(home);
   if (tarball) copyFileSync(tarball, path.join(dir, path.basename(tarball)));
