@@ -151,7 +151,8 @@ const CHANGE_WORDS = {
  * The change counts of the "Resources:" block the CLI prints at the end of every
  * operation (`+ 5 created`, `~ 1 to update`, `3 unchanged` or `5 changes. 3 unchanged`),
  * keyed as the engine's summary event and `pulumi stack history --json` key them. A line
- * it does not know fails the run: a miscount would pass silently.
+ * it does not know fails the run: a miscount would pass silently. (Not `--json`: it replaces
+ * the output users see, which the tests search for messages and leaks.)
  */
 function changeCounts(output) {
   const lines = output.split("\n");
