@@ -45,7 +45,7 @@ const { values: opt } = parseArgs({
 const N = Number(opt.n);
 const RUNS = Number(opt.runs);
 const P = Number(opt.parallel);
-const DRIVER = path.join(root, "scripts/lib/pulumi-inline.mjs");
+const DRIVER = path.join(root, "scripts/lib/pulumi-run.mjs");
 const STACK = "bench";
 const FILES = Math.max(1, Math.min(10, Math.ceil(N / 20)));
 

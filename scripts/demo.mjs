@@ -77,10 +77,10 @@ function runEnv(endpoint, overrides = {}) {
   };
 }
 
-/** Runs the inline Pulumi driver; streams its output indented (or what `show` makes of each line). */
+/** Runs `pulumi` through scripts/lib/pulumi-run.mjs; streams its output indented (or what `show` makes of each line). */
 function pulumi(op, env, { result, extra = [], show = (l) => l } = {}) {
   const args = [
-    path.join(root, "scripts/lib/pulumi-inline.mjs"),
+    path.join(root, "scripts/lib/pulumi-run.mjs"),
     op,
     ...["--work-dir", programDir, "--stack", stack, "--backend", stateDir, "--project", project],
     ...["--manifests", "examples", "--result", result],

@@ -8,9 +8,10 @@ import { CLAIM_TAG, OWNER_TAG } from "../reconcile/types";
 import { resolveValue } from "../sources";
 import { toValueInput } from "./inputs";
 import { ManagedSecret, type ManagedSecretArgs, StackHmacKey } from "./resources";
+import { projectRoot } from "./root";
 
 export interface SecretManifestsArgs {
-  /** Files, folders (searched for *.yaml / *.yml) or globs, relative to the program directory. */
+  /** Files, folders (searched for *.yaml / *.yml) or globs, relative to the project folder (where Pulumi.yaml is). */
   paths: string[];
   /** Tags on every secret; a manifest's own tags win, like Terraform's default_tags. Default: config `defaultTags`. */
   defaultTags?: Record<string, string>;
@@ -23,6 +24,11 @@ export interface SecretManifestsArgs {
    * in state. Whatever form it comes in, it is stored only as a Pulumi secret.
    */
   hmacKey?: pulumi.Input<string>;
+  /**
+   * Let `fromSops` files lie outside the project folder (absolute paths, `..`, symlinks out).
+   * Default: config `allowReadsOutsideRoot`, else false.
+   */
+  allowReadsOutsideRoot?: boolean;
   /** Options for every ManagedSecret (e.g. protect, retainOnDelete, ignoreChanges). */
   secretOptions?: pulumi.CustomResourceOptions;
 }
@@ -40,7 +46,7 @@ export class SecretManifests extends pulumi.ComponentResource {
     // The args stay out of the component's own state: they may hold the HMAC key and
     // resource options, and a change to them is not a change to the component.
     super("secret-manifests:index:SecretManifests", name, {}, opts);
-    this.arns = pulumi.output(this.registerSecrets(args));
+    this.arns = withoutEarlyRejectionWarnings(pulumi.output(this.registerSecrets(args)));
     this.registerOutputs({ arns: this.arns });
   }
 
@@ -61,14 +67,39 @@ export class SecretManifests extends pulumi.ComponentResource {
   }
 }
 
+/**
+ * Pulumi derives two promises from an output when it is made (is it known, is it secret) and
+ * attaches to them only when it serializes the output. A failure that comes first (a missing
+ * manifests path fails at once) leaves them rejected without a handler for a moment, and Node
+ * then prints PromiseRejectionHandledWarning twice. Handled here; Pulumi still reports the
+ * failure, once, through the outputs that carry it.
+ */
+function withoutEarlyRejectionWarnings<T>(output: pulumi.Output<T>): pulumi.Output<T> {
+  const derived = output as unknown as { isKnown?: Promise<unknown>; isSecret?: Promise<unknown> };
+  for (const promise of [derived.isKnown, derived.isSecret]) promise?.catch(() => {});
+  return output;
+}
+
 /** A user error stops the program as one plain message (no stack trace); anything else is a bug. */
 async function orRunError<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
-    if (isUserError(e)) throw new pulumi.RunError(e.format());
+    if (isUserError(e)) throw plainRunError(e.format());
     throw e;
   }
+}
+
+/**
+ * A RunError (printed without a stack) whose message stays as written. The failure reaches
+ * Pulumi through every output that carries it (the component's, the stack's); Pulumi reports
+ * the error object once, but each serialization prepends `error serializing property
+ * "outputs": ` to its message first.
+ */
+export function plainRunError(message: string): pulumi.RunError {
+  const error = new pulumi.RunError(message);
+  Object.defineProperty(error, "message", { get: () => message, set: () => {} });
+  return error;
 }
 
 type Settings = Omit<SharedArgs, "hmacKey">;
@@ -86,8 +117,16 @@ export async function checkedManifests(
   a: SecretManifestsArgs,
   config: pulumi.Config,
 ): Promise<{ specs: SecretSpec[]; settings: Settings }> {
-  const specs = await orRunError(async () => (await loadManifests(a.paths)).specs);
-  const settings = await orRunError(() => sharedSettings(a, config, specs));
+  const reads: ReadSettings = {
+    rootDir: projectRoot(),
+    allowReadsOutsideRoot: a.allowReadsOutsideRoot ?? config.getBoolean("allowReadsOutsideRoot") ?? false,
+  };
+  const specs = await orRunError(async () => {
+    const loaded = await loadManifests(a.paths, reads);
+    for (const warning of loaded.warnings) pulumi.log.warn(warning.format());
+    return loaded.specs;
+  });
+  const settings = await orRunError(() => sharedSettings(a, config, specs, reads));
   return { specs, settings };
 }
 
@@ -95,8 +134,10 @@ async function sharedSettings(
   a: SecretManifestsArgs,
   config: pulumi.Config,
   specs: SecretSpec[],
+  reads: ReadSettings,
 ): Promise<Settings> {
   const settings: Settings = {
+    allowReadsOutsideRoot: reads.allowReadsOutsideRoot,
     region: a.region ?? config.get("region"),
     defaultTags: a.defaultTags ?? config.getObject<Record<string, string>>("defaultTags") ?? {},
     recoveryWindowInDays:
@@ -106,7 +147,7 @@ async function sharedSettings(
   const problems = [
     ...settingsProblems(settings),
     ...specs.flatMap((spec) => tagCountProblems(spec, settings.defaultTags)),
-    ...(await referenceProblems(specs)),
+    ...(await referenceProblems(specs, reads)),
   ];
   if (problems.length > 0) throw new UserErrors(problems);
   return settings;
@@ -146,11 +187,10 @@ function tagCountProblems(spec: SecretSpec, defaultTags: Record<string, string>)
 }
 
 /** Every reference of every manifest resolved once; each failure is reported, none is fatal alone. */
-async function referenceProblems(specs: SecretSpec[]): Promise<UserError[]> {
+async function referenceProblems(specs: SecretSpec[], reads: ReadSettings): Promise<UserError[]> {
   const results = await Promise.allSettled(
     specs.map(async (spec) => {
-      // The project root, as the provider resolves it.
-      const value = await resolveValue(spec.value, { rootDir: process.cwd(), manifest: spec.source });
+      const value = await resolveValue(spec.value, { ...reads, manifest: spec.source });
       const problem = valueProblem(value);
       if (problem) throw new UserError(problem, { ...spec.source, field: "/spec/value" });
     }),
@@ -162,8 +202,15 @@ async function referenceProblems(specs: SecretSpec[]): Promise<UserError[]> {
   });
 }
 
+/** Where references may be read from: the project folder, unless the user opted out. */
+interface ReadSettings {
+  rootDir: string;
+  allowReadsOutsideRoot: boolean;
+}
+
 interface SharedArgs {
   region?: string;
+  allowReadsOutsideRoot: boolean;
   defaultTags: Record<string, string>;
   recoveryWindowInDays: number;
   owner: string;
@@ -188,6 +235,7 @@ export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): Managed
     adopt: spec.adopt,
     owner: shared.owner,
     source: spec.source,
+    ...(shared.allowReadsOutsideRoot ? { allowReadsOutsideRoot: true } : {}),
     hmacKey: shared.hmacKey,
   };
 }

@@ -29,6 +29,7 @@ import {
   REPLACE_ON_CHANGE,
   UPDATE_ON_CHANGE,
 } from "./inputs";
+import { projectRoot } from "./root";
 import { type ProviderSettings, readProviderSettings } from "./settings";
 
 /** The engine may call CRUD methods before `configure` finishes; every method waits on this. */
@@ -87,7 +88,8 @@ function hmacKeyBytes(text: string): Buffer {
 
 async function resolve(inputs: ManagedSecretInputs): Promise<ResolvedValue> {
   const value = await resolveValue(fromValueInput(inputs.value), {
-    rootDir: process.cwd(),
+    rootDir: projectRoot(),
+    allowReadsOutsideRoot: inputs.allowReadsOutsideRoot ?? false,
     manifest: inputs.source,
   });
   const problem = valueProblem(value);

@@ -2,7 +2,7 @@
  * The shape of a ManagedSecret's inputs and outputs as they cross the engine's gRPC
  * boundary. References only: no secret value is ever part of either.
  */
-import type { DeletionSpec, JsonFieldSpec, ReplicaSpec, SecretValueSpec } from "../manifest/spec";
+import type { DeletionSpec, JsonFieldSpec, ReplicaSpec, SecretValueSpec, SpecSource } from "../manifest/spec";
 import type { ValueDigest } from "../reconcile/digest";
 import type { AppliedSecret } from "../reconcile/types";
 
@@ -39,7 +39,9 @@ export interface ManagedSecretInputs {
   /** `<project>/<stack>`: the value of the ownership tag. */
   owner: string;
   /** The manifest document this came from, for error messages. Root-relative. */
-  source: { file: string; line: number };
+  source: SpecSource;
+  /** The user let references read outside the project folder (config `allowReadsOutsideRoot`). */
+  allowReadsOutsideRoot?: boolean;
   /** HMAC key (a Pulumi secret): without it a digest in state cannot be checked against a guess. */
   hmacKey: string;
   /** Added by `check`: keyed digest of the resolved value. */

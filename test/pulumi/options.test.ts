@@ -133,6 +133,33 @@ suite("bad input through the engine", () => {
     await expect(describeSecret(`${name}/good`)).rejects.toThrow();
   });
 
+  it("a bad manifest on a deployed stack prints its error once, as the clean line, and no Node warning", async () => {
+    const name = unique("bad-again");
+    const project = createProject({
+      "manifests/good.yaml": manifest(`${name}/good`, "  value:\n    string: { fromEnv: BAD_VALUE }"),
+    });
+    const first = await pulumiOp(project, "up", { manifests: ["manifests"], env: { BAD_VALUE: "v" } });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    writeProjectFile(
+      project,
+      "manifests/bad.yaml",
+      manifest(`${name}/bad`, "  value:\n    string: { fromEnv: BAD_VALUE }\n  colour: blue"),
+    );
+    for (const kind of ["preview", "up"] as const) {
+      const res = await pulumiOp(project, kind, { manifests: ["manifests"], env: { BAD_VALUE: "v" } });
+      const out = res.stdout + res.stderr;
+      expect(res.code).not.toBe(0);
+      const diagnostics = out.slice(out.indexOf("Diagnostics:"), out.lastIndexOf("Resources:"));
+      expect(diagnostics.match(/error: /g), out).toHaveLength(1);
+      expect(diagnostics).toMatch(
+        /^ {4}error: manifests\/bad\.yaml:\d+:\d+: unknown field `colour` in spec/m,
+      );
+      expect(out).not.toContain("error serializing");
+      expect(out).not.toMatch(/\(node:\d+\) \w*Warning/);
+    }
+    await expect(describeSecret(`${name}/bad`)).rejects.toThrow();
+  });
+
   it("a missing env var fails preview with the manifest and variable named, and no stack trace", async () => {
     const name = unique("noenv");
     const project = createProject({

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync, realpathSync } from "node:fs";
+import path from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { createProject, exportState, pulumiOp, REPO_ROOT, run } from "../support/pulumi";
@@ -37,6 +38,12 @@ describe("real Pulumi engine smoke", () => {
     expect(res.stdout.trim()).toBe(`v${pinned}`);
   });
 
+  it("the Node.js language host is installed next to pulumi, where the CLI looks first", async () => {
+    const which = await run("sh", ["-c", "command -v pulumi"], { cwd: REPO_ROOT, env: process.env });
+    const host = path.join(path.dirname(realpathSync(which.stdout.trim())), "pulumi-language-nodejs");
+    expect(() => accessSync(host, constants.X_OK)).not.toThrow();
+  });
+
   it("up creates a secret through a dynamic provider, destroy removes it", async () => {
     const project = createProject({ "program.cjs": SMOKE_PROGRAM });
     const name = `smoke-engine/${Date.now()}`;
@@ -44,6 +51,8 @@ describe("real Pulumi engine smoke", () => {
     const up = await pulumiOp(project, "up", { program: "program.cjs", env });
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect(up.summary?.changes.create).toBe(2); // the stack and the secret
+    // The CLI warns when it has to take a plugin from $PATH instead of beside itself.
+    expect(up.stdout + up.stderr).not.toMatch(/from \$PATH/);
 
     const client = new SecretsManagerClient({});
     const got = await client.send(new GetSecretValueCommand({ SecretId: name }));

@@ -15,6 +15,7 @@ import { createProject, type PulumiProject, pulumiOp, writeProjectFile } from ".
 import { report } from "./report";
 import {
   FULL,
+  languageHostProcess,
   mapLimit,
   ownedSecrets,
   providerProcess,
@@ -215,6 +216,9 @@ async function trial(change: Change, target: Target, seed: number): Promise<void
   const driver = running.child.pid as number;
   // Both processes exist before the first write; find them first, kill at the chosen point.
   const provider = await waitFor("the provider process", () => providerProcess(driver));
+  // A SIGKILLed CLI leaves its language host running (Pulumi's behaviour, not this project's;
+  // a CI runner stops the whole process group). Stopped below, so trials leave no process.
+  const languageHost = languageHostProcess(driver);
   const victim =
     target === "cli" ? await waitFor("the pulumi CLI", () => pulumiCliProcess(driver)) : provider;
   await waitFor(`${killAt} ${scenario.killOn} calls`, () => (proxy.counts()[scenario.killOn] ?? 0) >= killAt);
@@ -234,6 +238,8 @@ async function trial(change: Change, target: Target, seed: number): Promise<void
     );
     throw e;
   });
+
+  if (languageHost && isAlive(languageHost.pid)) process.kill(languageHost.pid, "SIGTERM");
 
   const checkpointRestored = restoreTruncatedCheckpoint(f.project);
   const afterKill = await stateSummary(f.project);

@@ -6,7 +6,14 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { manifest } from "../pulumi/support";
 import { type FaultProxy, type FaultRule, startFaultProxy } from "../support/fault-proxy";
-import { createProject, type OpOptions, pulumiOp, type RunResult, writeProjectFile } from "../support/pulumi";
+import {
+  createProject,
+  OFFLINE_DNS,
+  type OpOptions,
+  pulumiOp,
+  type RunResult,
+  writeProjectFile,
+} from "../support/pulumi";
 import { report } from "./report";
 import { ownedSecrets } from "./support";
 
@@ -88,10 +95,11 @@ describe.concurrent("errors users meet", () => {
   });
 
   it("a misspelt region", async () => {
-    // No endpoint override: the SDK resolves the region's real endpoint, which does not exist.
+    // No endpoint override: the SDK derives the region's endpoint, which does not exist. The
+    // processes resolve names with a loopback-only resolver, so no lookup leaves the machine.
     const out = await failingUp("region", {
       config: { "secret-manifests:region": "eu-wst-1" },
-      env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: "" },
+      env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: "", NODE_OPTIONS: `--require ${OFFLINE_DNS}` },
     });
     expect(out).toMatch(/Cannot reach Secrets Manager for \w+: the endpoint's host name does not resolve/);
     expect(out).toMatch(/hint: Check the region .*us-east-1.*secretsmanager\.eu-wst-1\.amazonaws\.com/);

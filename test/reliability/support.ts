@@ -37,7 +37,7 @@ export interface RunningOp {
   done: Promise<RunResult>;
 }
 
-/** Starts `pulumi up|preview|refresh|destroy` through the inline driver and returns the live child. */
+/** Starts `pulumi up|preview|refresh|destroy` through the driver and returns the live child. */
 export function startOp(
   project: PulumiProject,
   op: "up" | "preview" | "refresh" | "destroy",
@@ -95,9 +95,13 @@ export function descendantsOf(pid: number): Proc[] {
   return out;
 }
 
-/** The `pulumi up --client ...` CLI process the driver started. */
+/** The `pulumi up` CLI process the driver started. */
 export const pulumiCliProcess = (driverPid: number) =>
   descendantsOf(driverPid).find((p) => /(^|\/)pulumi\s/.test(p.args));
+
+/** The Node.js language host the CLI started (it runs the program). */
+export const languageHostProcess = (driverPid: number) =>
+  descendantsOf(driverPid).find((p) => /(^|\/)pulumi-language-nodejs\s/.test(p.args));
 
 /** The dynamic-provider process the engine started. */
 export const providerProcess = (driverPid: number) =>

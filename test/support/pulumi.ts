@@ -1,8 +1,10 @@
 /**
- * Runs the real Pulumi engine against a program in a temp dir, with a local file
- * backend and a PULUMI_HOME of its own. up/preview/refresh/destroy go through
- * scripts/lib/pulumi-inline.mjs (Automation API + the pulumi CLI); other commands
- * call the CLI directly.
+ * Runs the real Pulumi engine as users do: the `pulumi` CLI on a Pulumi.yaml in a temp
+ * dir, the Node.js language host running the program, a local file backend and a
+ * PULUMI_HOME of its own. up/preview/refresh/destroy go through
+ * scripts/lib/pulumi-run.mjs (which writes the Pulumi.yaml and program, creates the
+ * stack, sets the config and reads the change counts from the CLI's summary); other
+ * commands call the CLI directly. No test needs the Automation API.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -10,7 +12,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
-const DRIVER = path.join(REPO_ROOT, "scripts/lib/pulumi-inline.mjs");
+const DRIVER = path.join(REPO_ROOT, "scripts/lib/pulumi-run.mjs");
+export const OFFLINE_DNS = path.join(REPO_ROOT, "test/support/offline-dns.cjs");
 
 export interface PulumiProject {
   dir: string;
@@ -23,7 +26,7 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
-  /** The driver's summary for up/preview/refresh/destroy: change counts and outputs. */
+  /** For a successful up/preview/refresh/destroy: the change counts, and after up the stack outputs. */
   summary?: { changes: Record<string, number>; outputs: Record<string, unknown> };
 }
 
@@ -43,6 +46,8 @@ export function createProject(files: Record<string, string | Buffer> = {}, stack
     backend,
     stack,
     env: {
+      // Node processes of the run resolve loopback names only: a test never looks up an outside host.
+      NODE_OPTIONS: `--require ${OFFLINE_DNS}`,
       PULUMI_HOME: home,
       PULUMI_BACKEND_URL: `file://${backend}`,
       PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
@@ -81,6 +86,7 @@ export interface OpOptions {
   config?: Record<string, string>;
   secretConfig?: Record<string, string>;
   env?: NodeJS.ProcessEnv;
+  /** A CommonJS module (relative to the project) exporting the program function; default: SecretManifests over `manifests`. */
   program?: string;
   expectNoChanges?: boolean;
   /** Engine log verbosity (-v), logged to stderr with --logflow. */
@@ -91,7 +97,7 @@ export interface OpOptions {
   parallel?: number;
 }
 
-/** The inline driver's command line for one operation; it writes its summary to `resultFile`. */
+/** The driver's command line for one operation; it writes its summary to `resultFile`. */
 export function driverArgs(
   project: PulumiProject,
   op: "up" | "preview" | "refresh" | "destroy",
