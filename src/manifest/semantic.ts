@@ -4,6 +4,7 @@ import type { UserError } from "../errors";
 import { type Issue, joinPointer, type ManifestDocument } from "./document";
 import { MAX_SECRET_BYTES } from "./schema";
 import type { SecretSpec, SopsRef } from "./spec";
+import { valuePolicyIssues } from "./value-policies";
 
 /** A schema-valid document and its normalized spec. */
 export interface ValidManifest {
@@ -25,7 +26,17 @@ export async function semanticErrors(manifests: ValidManifest[], rootDir: string
       error: document.error(issue),
     })),
   );
-  return [...duplicateNames(manifests), ...perDocument, ...(await missingSopsFiles(manifests, rootDir))];
+  const policies = await Promise.all(
+    manifests.map(async ({ document, spec }) =>
+      (await valuePolicyIssues(spec, rootDir)).map((issue) => ({ document, error: document.error(issue) })),
+    ),
+  );
+  return [
+    ...duplicateNames(manifests),
+    ...perDocument,
+    ...policies.flat(),
+    ...(await missingSopsFiles(manifests, rootDir)),
+  ];
 }
 
 function duplicateNames(manifests: ValidManifest[]): SemanticError[] {
@@ -53,7 +64,7 @@ function duplicateNames(manifests: ValidManifest[]): SemanticError[] {
  * reference counted as empty, so that lower bound already proves some values too large.
  */
 function oversizedJson(spec: SecretSpec): Issue[] {
-  if (spec.value.kind !== "json") return [];
+  if (spec.value?.kind !== "json") return [];
   const fields = Object.entries(spec.value.fields);
   const literalOnly = fields.map(([key, field]) => [
     key,
@@ -93,6 +104,7 @@ function duplicateReplicaRegions(spec: SecretSpec): Issue[] {
 function sopsReferences(spec: SecretSpec): { pointer: string; ref: SopsRef }[] {
   const value = spec.value;
   const refs: { pointer: string; ref: SopsRef }[] = [];
+  if (!value || value.kind === "generate") return [];
   if (value.kind === "json") {
     for (const [key, field] of Object.entries(value.fields)) {
       if (field !== null && typeof field === "object" && "fromSops" in field) {

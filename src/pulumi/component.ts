@@ -1,13 +1,15 @@
 /** SecretManifests: every manifest under some paths, as one ManagedSecret each. */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isUserError, UserError, UserErrors } from "../errors";
 import { loadManifests } from "../manifest";
 import type { SecretSpec } from "../manifest/spec";
 import { MAX_TAGS, recoveryWindowProblem, tagProblem, valueProblem } from "../reconcile/limits";
 import { CLAIM_TAG, OWNER_TAG } from "../reconcile/types";
-import { resolveValue } from "../sources";
 import { toValueInput } from "./inputs";
 import { ManagedSecret, type ManagedSecretArgs, StackHmacKey } from "./resources";
+import { resolveDeclared } from "./value-parts";
 
 export interface SecretManifestsArgs {
   /** Files, folders (searched for *.yaml / *.yml) or globs, relative to the program directory. */
@@ -150,8 +152,12 @@ async function referenceProblems(specs: SecretSpec[]): Promise<UserError[]> {
   const results = await Promise.allSettled(
     specs.map(async (spec) => {
       // The project root, as the provider resolves it.
-      const value = await resolveValue(spec.value, { rootDir: process.cwd(), manifest: spec.source });
-      const problem = valueProblem(value);
+      const value = await resolveDeclared(spec.value, spec.updatePolicy, {
+        rootDir: process.cwd(),
+        manifest: spec.source,
+      });
+      const whole = value.kind !== "parts" ? value : value.whole && "seed" in value.whole ? value.whole.seed : undefined;
+      const problem = whole && valueProblem(whole);
       if (problem) throw new UserError(problem, { ...spec.source, field: "/spec/value" });
     }),
   );
@@ -181,7 +187,10 @@ export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): Managed
     description: spec.description,
     kmsKeyId: spec.kmsKeyId,
     tags: finalTags(spec, shared.defaultTags, shared.owner),
-    value: toValueInput(spec.value),
+    ...(spec.value ? { value: toValueInput(spec.value) } : {}),
+    updatePolicy: spec.updatePolicy,
+    ...(spec.rotation ? { rotation: spec.rotation } : {}),
+    ...(spec.resourcePolicy ? { resourcePolicy: resourcePolicyInput(spec.resourcePolicy) } : {}),
     replicas: spec.replicas,
     forceOverwriteReplicaSecret: spec.forceOverwriteReplicaSecret,
     deletion: spec.deletion ?? { recoveryWindowInDays: shared.recoveryWindowInDays },
@@ -190,4 +199,14 @@ export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): Managed
     source: spec.source,
     hmacKey: shared.hmacKey,
   };
+}
+
+/**
+ * The policy as the compact JSON text PutResourcePolicy gets. A file is read here, from
+ * the project root as the loader resolved it (validate already parsed it).
+ */
+function resourcePolicyInput(policy: NonNullable<SecretSpec["resourcePolicy"]>) {
+  const document =
+    policy.document ?? JSON.parse(readFileSync(path.resolve(process.cwd(), policy.fromFile as string), "utf8"));
+  return { document: JSON.stringify(document), blockPublicPolicy: policy.blockPublicPolicy };
 }

@@ -49,7 +49,7 @@ function overTheWire<T>(value: T): T {
   return Struct.deserializeBinary(struct.serializeBinary()).toJavaScript() as T;
 }
 
-function inputs(name: string, value: SecretSpec["value"], extra: Partial<ManagedSecretInputs> = {}) {
+function inputs(name: string, value: NonNullable<SecretSpec["value"]>, extra: Partial<ManagedSecretInputs> = {}) {
   const news: ManagedSecretInputs = {
     name,
     tags: { [OWNER_TAG]: OWNER },
