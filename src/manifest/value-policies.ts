@@ -123,7 +123,11 @@ export function policyShapeIssues(
   const size = JSON.stringify(document).length;
   if (size > MAX_RESOURCE_POLICY_CHARS)
     problems.push(`is ${size} characters; AWS allows at most ${MAX_RESOURCE_POLICY_CHARS}`);
-  if (document.Version !== undefined && document.Version !== "2012-10-17" && document.Version !== "2008-10-17")
+  if (
+    document.Version !== undefined &&
+    document.Version !== "2012-10-17" &&
+    document.Version !== "2008-10-17"
+  )
     problems.push('has an unknown Version (use "2012-10-17")');
   const statement = document.Statement;
   const statements = Array.isArray(statement) ? statement : statement === undefined ? [] : [statement];
@@ -135,10 +139,17 @@ export function policyShapeIssues(
       return;
     }
     const st = s as Record<string, unknown>;
-    if (st.Effect !== "Allow" && st.Effect !== "Deny") problems.push(`${where} needs Effect "Allow" or "Deny"`);
-    if (st.Action === undefined && st.NotAction === undefined) problems.push(`${where} needs Action or NotAction`);
+    if (st.Effect !== "Allow" && st.Effect !== "Deny")
+      problems.push(`${where} needs Effect "Allow" or "Deny"`);
+    if (st.Action === undefined && st.NotAction === undefined)
+      problems.push(`${where} needs Action or NotAction`);
     if (st.Principal === undefined && st.NotPrincipal === undefined)
       problems.push(`${where} needs Principal or NotPrincipal (a resource policy names who it applies to)`);
   });
-  return problems.map((problem) => ({ pointer, at: "key", message: `${subject} ${problem}`, hint: POLICY_HINT }));
+  return problems.map((problem) => ({
+    pointer,
+    at: "key",
+    message: `${subject} ${problem}`,
+    hint: POLICY_HINT,
+  }));
 }

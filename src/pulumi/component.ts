@@ -156,7 +156,8 @@ async function referenceProblems(specs: SecretSpec[]): Promise<UserError[]> {
         rootDir: process.cwd(),
         manifest: spec.source,
       });
-      const whole = value.kind !== "parts" ? value : value.whole && "seed" in value.whole ? value.whole.seed : undefined;
+      const whole =
+        value.kind !== "parts" ? value : value.whole && "seed" in value.whole ? value.whole.seed : undefined;
       const problem = whole && valueProblem(whole);
       if (problem) throw new UserError(problem, { ...spec.source, field: "/spec/value" });
     }),
@@ -207,6 +208,7 @@ export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): Managed
  */
 function resourcePolicyInput(policy: NonNullable<SecretSpec["resourcePolicy"]>) {
   const document =
-    policy.document ?? JSON.parse(readFileSync(path.resolve(process.cwd(), policy.fromFile as string), "utf8"));
+    policy.document ??
+    JSON.parse(readFileSync(path.resolve(process.cwd(), policy.fromFile as string), "utf8"));
   return { document: JSON.stringify(document), blockPublicPolicy: policy.blockPublicPolicy };
 }

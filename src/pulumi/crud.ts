@@ -10,11 +10,17 @@ import { createSecretsManagerClient, SecretsManagerGateway } from "../aws";
 import { isUserError, UserError } from "../errors";
 import type { ReplicaSpec } from "../manifest/spec";
 import { destroy, type RecordedSecret, readSecret, reconcile, updateValue } from "../reconcile";
-import { declarationToken, digestValue, requestToken, rewriteToken, type ValueDigest } from "../reconcile/digest";
-import { declaredDigest, keptOf } from "../reconcile/parts";
-import { samePolicy } from "../reconcile/policy";
+import {
+  declarationToken,
+  digestValue,
+  requestToken,
+  rewriteToken,
+  type ValueDigest,
+} from "../reconcile/digest";
 import { sameKmsKey } from "../reconcile/kms";
 import { recoveryWindowProblem, valueProblem } from "../reconcile/limits";
+import { declaredDigest, keptOf } from "../reconcile/parts";
+import { samePolicy } from "../reconcile/policy";
 import {
   type AppliedSecret,
   CLAIM_TAG,
@@ -34,8 +40,8 @@ import {
   REPLACE_ON_CHANGE,
   UPDATE_ON_CHANGE,
 } from "./inputs";
-import { type DeclaredParts, resolveDeclared } from "./value-parts";
 import { type ProviderSettings, readProviderSettings } from "./settings";
+import { type DeclaredParts, resolveDeclared } from "./value-parts";
 
 /** The engine may call CRUD methods before `configure` finishes; every method waits on this. */
 let configured: (s: ProviderSettings) => void;
@@ -97,7 +103,8 @@ async function resolve(inputs: ManagedSecretInputs): Promise<ResolvedValue | Dec
     inputs.updatePolicy ?? "Replace",
     { rootDir: process.cwd(), manifest: inputs.source },
   );
-  const checked = value.kind !== "parts" ? value : value.whole && "seed" in value.whole ? value.whole.seed : undefined;
+  const checked =
+    value.kind !== "parts" ? value : value.whole && "seed" in value.whole ? value.whole.seed : undefined;
   const problem = checked && valueProblem(checked);
   if (problem) throw new UserError(problem, { ...inputs.source, field: "/spec/value" });
   return value;
@@ -159,7 +166,8 @@ async function desiredState(
  */
 function regenerated(recorded: KeptValue | undefined, declared: KeptValue): string[] {
   if (!recorded) return [];
-  const due = (was: string | undefined, now: string | undefined) => now?.startsWith("generation:") && was !== now;
+  const due = (was: string | undefined, now: string | undefined) =>
+    now?.startsWith("generation:") && was !== now;
   if (declared.whole) return due(recorded.whole, declared.whole) ? [WHOLE_VALUE] : [];
   return Object.entries(declared.keys ?? {})
     .filter(([k, mark]) => due(recorded.keys?.[k], mark))

@@ -18,13 +18,17 @@ export async function resolveDeclared(
   ctx: ResolveContext,
 ): Promise<ResolvedValue | DeclaredParts> {
   if (!value) return { kind: "parts", stored: "string" };
-  if (value.kind === "generate") return { kind: "parts", stored: "string", whole: { generate: value.generate } };
+  if (value.kind === "generate")
+    return { kind: "parts", stored: "string", whole: { generate: value.generate } };
   if (updatePolicy === "IfNotExists") {
     const seed = await resolveValue(value, ctx);
     return { kind: "parts", stored: seed.kind, whole: { seed } };
   }
-  if (value.kind !== "json" || !Object.values(value.fields).some(isKeptField)) return resolveValue(value, ctx);
-  const fields = await Promise.all(Object.entries(value.fields).map(([key, field]) => fieldPart(key, field, ctx)));
+  if (value.kind !== "json" || !Object.values(value.fields).some(isKeptField))
+    return resolveValue(value, ctx);
+  const fields = await Promise.all(
+    Object.entries(value.fields).map(([key, field]) => fieldPart(key, field, ctx)),
+  );
   return { kind: "parts", stored: "json", fields };
 }
 

@@ -144,7 +144,10 @@ export async function updateValue(
     replicationStatus: deployed.replicationStatus,
   });
   const { value } = desired;
-  if (value.kind !== "parts" && (deployed.versionId === desired.token || deployed.versionId === desired.rewriteToken))
+  if (
+    value.kind !== "parts" &&
+    (deployed.versionId === desired.token || deployed.versionId === desired.rewriteToken)
+  )
     return applied(deployed.versionId);
   const recorded = { arn: deployed.arn, owner: deployed.owner };
   if (!(await gateway.isTaggedAs(deployed.arn, owner)))
@@ -152,7 +155,9 @@ export async function updateValue(
   try {
     if (value.kind === "parts") {
       // AWSCURRENT may have moved since (a rotation): writeParts reads it, merges, writes once.
-      const done = await apply(gateway, desired, [{ type: "writeParts", secretId: deployed.arn, read: true }]);
+      const done = await apply(gateway, desired, [
+        { type: "writeParts", secretId: deployed.arn, read: true },
+      ]);
       return applied(done?.versionId ?? deployed.versionId);
     }
     return applied(
@@ -244,7 +249,10 @@ export async function readSecret(
   }
   const value = await gateway.getCurrentValue(name);
   if (!value) return undefined;
-  return { observed: withPolicy, current: { versionId: value.versionId, digest: digestOf(name, value, known, hmacKey) } };
+  return {
+    observed: withPolicy,
+    current: { versionId: value.versionId, digest: digestOf(name, value, known, hmacKey) },
+  };
 }
 
 function digestOf(name: string, value: CurrentValue, known: KnownState, hmacKey: Buffer): ValueDigest {

@@ -5,7 +5,7 @@
  */
 import type { CurrentValue, SecretsGateway } from "../aws/gateway.js";
 import type { ResolvedValue } from "../sources/value.js";
-import { type PartDigestInput, digestParts, type ValueDigest } from "./digest.js";
+import { digestParts, type PartDigestInput, type ValueDigest } from "./digest.js";
 import type { FieldPart, KeptValue, ValueParts } from "./types.js";
 import { WHOLE_VALUE } from "./types.js";
 
@@ -14,13 +14,18 @@ import { WHOLE_VALUE } from "./types.js";
  * a password generated for each generated part. Undefined when the manifest has nothing
  * to write (`IfNotExists` without a value: whatever AWS holds).
  */
-export async function initialValue(gateway: SecretsGateway, parts: ValueParts): Promise<ResolvedValue | undefined> {
+export async function initialValue(
+  gateway: SecretsGateway,
+  parts: ValueParts,
+): Promise<ResolvedValue | undefined> {
   if (parts.whole) {
     if ("seed" in parts.whole) return parts.whole.seed;
     return { kind: "string", text: await gateway.generatePassword(parts.whole.generate) };
   }
   if (!parts.fields) return undefined;
-  return jsonValue(await Promise.all(parts.fields.map(async (f) => [f.key, await freshText(gateway, f)] as const)));
+  return jsonValue(
+    await Promise.all(parts.fields.map(async (f) => [f.key, await freshText(gateway, f)] as const)),
+  );
 }
 
 /**
@@ -66,7 +71,9 @@ async function freshText(gateway: SecretsGateway, field: FieldPart): Promise<str
   return JSON.stringify(await gateway.generatePassword(field.generate));
 }
 
-function jsonValue(entries: readonly (readonly [string, string])[]): Extract<ResolvedValue, { kind: "json" }> {
+function jsonValue(
+  entries: readonly (readonly [string, string])[],
+): Extract<ResolvedValue, { kind: "json" }> {
   const text = `{${entries.map(([key, fieldText]) => `${JSON.stringify(key)}:${fieldText}`).join(",")}}`;
   return { kind: "json", text, fields: JSON.parse(text) as Record<string, unknown> };
 }
@@ -85,7 +92,9 @@ export function parseObject(text: string): Record<string, unknown> | undefined {
 /** The kept marks of a declaration, as recorded in state. */
 export function keptOf(parts: Pick<ValueParts, "whole" | "fields">): KeptValue {
   if (parts.whole) {
-    return { whole: "generate" in parts.whole ? `generation:${parts.whole.generate.generation}` : "IfNotExists" };
+    return {
+      whole: "generate" in parts.whole ? `generation:${parts.whole.generate.generation}` : "IfNotExists",
+    };
   }
   if (!parts.fields) return { whole: "IfNotExists" };
   const keys: KeptValue["keys"] = {};
@@ -111,12 +120,7 @@ export function declaredDigest(name: string, parts: ValueParts, hmacKey: Buffer)
  * The digest of what AWS holds, for refresh: equal to the declared one while the enforced
  * keys hold the manifest's values and every kept key exists, whatever its value.
  */
-export function observedDigest(
-  name: string,
-  kept: KeptValue,
-  text: string,
-  hmacKey: Buffer,
-): ValueDigest {
+export function observedDigest(name: string, kept: KeptValue, text: string, hmacKey: Buffer): ValueDigest {
   const held = parseObject(text) ?? {};
   const keys = new Set([...Object.keys(held), ...Object.keys(kept.keys ?? {})]);
   const fields = [...keys].map((key): [string, PartDigestInput] => {

@@ -32,7 +32,12 @@ export function plan(
   if (desired.tags[OWNER_TAG] !== owner) {
     throw new Error(`desired tags of "${desired.name}" must carry ${OWNER_TAG}=${owner}`);
   }
-  if (!observed) return [createOp(desired), ...policyOps(desired.name, desired, undefined), ...rotationOps(desired.name, desired, undefined)];
+  if (!observed)
+    return [
+      createOp(desired),
+      ...policyOps(desired.name, desired, undefined),
+      ...rotationOps(desired.name, desired, undefined),
+    ];
   assertMayManage(desired, observed, owner, recorded);
   if (!observed.replicasObserved) {
     throw new Error(`planning "${desired.name}" needs an observation that includes replication`);
@@ -230,11 +235,7 @@ function valueOps(
  * is due for a new generation, or (JSON) when the enforced keys may differ: apply then reads
  * AWS's value once and writes only if the merged value differs.
  */
-function partsOps(
-  secretId: string,
-  parts: ValueParts,
-  versionStages: Record<string, string[]>,
-): Operation[] {
+function partsOps(secretId: string, parts: ValueParts, versionStages: Record<string, string[]>): Operation[] {
   const current = currentVersionId(versionStages);
   const fromVersionId = current !== undefined ? { fromVersionId: current } : {};
   if (current === undefined) {
@@ -255,7 +256,11 @@ function partsOps(
  * blockPublicPolicy changed); DeleteResourcePolicy when the manifest dropped a policy AWS
  * still has. A policy that was not read (`undefined`) is left alone.
  */
-function policyOps(secretId: string, desired: DesiredSecret, observed: ObservedSecret | undefined): Operation[] {
+function policyOps(
+  secretId: string,
+  desired: DesiredSecret,
+  observed: ObservedSecret | undefined,
+): Operation[] {
   const wanted = desired.resourcePolicy;
   const held = observed?.resourcePolicy;
   if (!wanted) return held ? [{ type: "deletePolicy", secretId }] : [];
@@ -271,7 +276,11 @@ function policyOps(secretId: string, desired: DesiredSecret, observed: ObservedS
  * an enabled rotation. AWS refuses to start a rotation while a version other than the
  * current one carries AWSPENDING (an unfinished rotation), so that is reported first.
  */
-function rotationOps(secretId: string, desired: DesiredSecret, observed: ObservedSecret | undefined): Operation[] {
+function rotationOps(
+  secretId: string,
+  desired: DesiredSecret,
+  observed: ObservedSecret | undefined,
+): Operation[] {
   const wanted = desired.rotation;
   if (!wanted) return observed?.rotation?.enabled ? [{ type: "cancelRotation", secretId }] : [];
   if (sameRotation(wanted, observed?.rotation)) return [];

@@ -20,7 +20,8 @@ export function canonicalPolicy(text: string): string | undefined {
 }
 
 function unwrapSingletons(value: unknown): unknown {
-  if (Array.isArray(value)) return value.length === 1 ? unwrapSingletons(value[0]) : value.map(unwrapSingletons);
+  if (Array.isArray(value))
+    return value.length === 1 ? unwrapSingletons(value[0]) : value.map(unwrapSingletons);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSingletons(v)]));
   }

@@ -7,8 +7,8 @@ export {
   AWSCURRENT,
   AWSPENDING,
   CLAIM_TAG,
-  type ObservedRotation,
   type ObservedReplica,
+  type ObservedRotation,
   type ObservedSecret,
   OWNER_TAG,
   type ReplicationStatus,
@@ -87,7 +87,7 @@ export interface ValueParts {
 export const WHOLE_VALUE = "";
 
 export type FieldPart =
-  | { key: string; policy: "Replace" | "IfNotExists"; /** The key's JSON text. */ text: string }
+  | { key: string; policy: "Replace" | "IfNotExists" /** The key's JSON text. */; text: string }
   | { key: string; policy: "generate"; generate: GenerateSpec };
 
 /**

@@ -57,7 +57,12 @@ const tables: [pointer: string, fields: Record<string, "required" | "optional">]
   ],
   [
     "/properties/spec/properties/value",
-    { string: "optional", json: "optional", binary: "optional", generate: "optional" } satisfies Fields<RawValue>,
+    {
+      string: "optional",
+      json: "optional",
+      binary: "optional",
+      generate: "optional",
+    } satisfies Fields<RawValue>,
   ],
   [
     "/properties/spec/properties/value/properties/binary",
@@ -123,7 +128,11 @@ const tables: [pointer: string, fields: Record<string, "required" | "optional">]
   ],
   [
     "/$defs/resourcePolicy",
-    { document: "optional", fromFile: "optional", blockPublicPolicy: "optional" } satisfies Fields<RawResourcePolicy>,
+    {
+      document: "optional",
+      fromFile: "optional",
+      blockPublicPolicy: "optional",
+    } satisfies Fields<RawResourcePolicy>,
   ],
 ];
 

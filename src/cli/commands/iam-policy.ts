@@ -154,7 +154,12 @@ export function buildIamPolicy(
   }
   const lambdas = sorted(specs.flatMap((s) => (s.rotation?.lambdaArn ? [s.rotation.lambdaArn] : [])));
   if (lambdas.length > 0) {
-    statements.push({ Sid: "InvokeRotationFunctions", Effect: "Allow", Action: ROTATION_LAMBDA_ACTIONS, Resource: lambdas });
+    statements.push({
+      Sid: "InvokeRotationFunctions",
+      Effect: "Allow",
+      Action: ROTATION_LAMBDA_ACTIONS,
+      Resource: lambdas,
+    });
   }
   if (opts.stack !== undefined) {
     statements.push({
