@@ -90,6 +90,7 @@ describe("valid manifests", () => {
         description: "Payments database credentials (primary cluster)",
         tags: { team: "payments", "cost-center": "1234", "data-classification": "confidential" },
         kmsKeyId: "alias/demo-payments",
+        updatePolicy: "Replace",
         value: {
           kind: "json",
           fields: {
