@@ -88,12 +88,13 @@ export interface SecretsGateway {
   /** One DescribeSecret: fresh, with replication. */
   describeSecret(secretId: string): Promise<ObservedSecret | undefined>;
   /**
-   * Where a new secret of `owner`'s stands before it is created: from one listing of every
-   * secret tagged as `owner`'s (pending deletion included), shared by the whole process. A
-   * name missing from it is not this stack's, and CreateSecret itself then finds out
-   * whether anyone else's secret holds the name.
+   * The secret `name` from one listing of every secret tagged as `owner`'s (pending
+   * deletion included), shared by the whole process: where a new secret stands before it
+   * is created, and what a refresh reads. A name missing from it is not this stack's (a
+   * create then lets CreateSecret find out whether anyone else's secret holds the name).
+   * Each entry is handed out once.
    */
-  lookUpForCreate(name: string, owner: string): Promise<ObservedSecret | undefined>;
+  lookUpOwned(name: string, owner: string): Promise<ObservedSecret | undefined>;
   /**
    * Whether the secret with this ARN carries `owner`'s ownership tag, from the same shared
    * listing. False can also mean "not listed yet" (ListSecrets lags): callers then observe
@@ -166,7 +167,7 @@ export class SecretsManagerGateway implements SecretsGateway {
 
   async describe(name: string, opts: DescribeOptions = {}): Promise<ObservedSecret | undefined> {
     const listed =
-      (opts.owner !== undefined ? await this.takeOwned(opts.owner, name) : undefined) ??
+      (opts.owner !== undefined ? await this.lookUpOwned(name, opts.owner) : undefined) ??
       (await this.listByName.load(name));
     if (!listed || !opts.replication) return listed;
     return this.describeSecret(listed.arn);
@@ -400,12 +401,7 @@ export class SecretsManagerGateway implements SecretsGateway {
     );
   }
 
-  /** The secret `name` from one listing of every secret tagged as `owner`'s (refresh reads). */
-  private async takeOwned(owner: string, name: string): Promise<ObservedSecret | undefined> {
-    return takeFrom(await this.ownedListing(owner), name);
-  }
-
-  async lookUpForCreate(name: string, owner: string): Promise<ObservedSecret | undefined> {
+  async lookUpOwned(name: string, owner: string): Promise<ObservedSecret | undefined> {
     return takeFrom(await this.ownedListing(owner), name);
   }
 

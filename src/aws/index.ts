@@ -18,3 +18,12 @@ export {
   type SecretsGateway,
   SecretsManagerGateway,
 } from "./gateway.js";
+export {
+  AWSCURRENT,
+  CLAIM_TAG,
+  type ObservedReplica,
+  type ObservedSecret,
+  OWNER_TAG,
+  type ReplicationStatus,
+  regionOfArn,
+} from "./model.js";

@@ -322,12 +322,12 @@ export async function diff(
 
 export function create(inputs: ManagedSecretInputs): Promise<pulumi.dynamic.CreateResult> {
   return guarded(inputs.source, async () => {
-    // Where the name stands, from one listing of the stack's own secrets (see lookUpForCreate).
+    // Where the name stands, from one listing of the stack's own secrets (see lookUpOwned).
     const gateway = await gatewayFor(await effectiveRegion(inputs.region));
     // A new claim: should this create take over a secret another resource of the stack
     // recorded (a replacement onto the same secret), that resource's delete then leaves it.
     const claim = randomUUID();
-    const outs = await apply(inputs, claim, { listed: gateway.lookUpForCreate(inputs.name, inputs.owner) });
+    const outs = await apply(inputs, claim, { listed: gateway.lookUpOwned(inputs.name, inputs.owner) });
     return { id: outs.arn, outs };
   });
 }

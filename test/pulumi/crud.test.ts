@@ -14,6 +14,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import type { SecretSpec } from "../../src/manifest/spec";
 import { type ManagedSecretInputs, type ManagedSecretOutputs, toValueInput } from "../../src/pulumi/inputs";
+import { requestToken } from "../../src/reconcile/digest";
 import { OWNER_TAG } from "../../src/reconcile/types";
 import { uniquePrefix, writeCounts } from "../reconcile/helpers";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy";
@@ -167,6 +168,27 @@ describe("delete", () => {
   });
 });
 
+describe("stack rename", () => {
+  it("re-tags the resource's own secret to the new owner with one TagResource", async () => {
+    process.env.CRUD_V = "v1";
+    const name = `${prefix}/renamed`;
+    const olds = await created(inputs(name, envValue("CRUD_V")));
+    await nextOperation();
+    const renamed = "proj/renamed-stack";
+    const news = await checked(
+      inputs(name, envValue("CRUD_V"), { owner: renamed, tags: { [OWNER_TAG]: renamed } }),
+    );
+    expect((await crud.diff(olds.arn, olds, news)).changes).toBe(true);
+    proxy.resetCounts();
+    const res = await crud.update(olds.arn, olds, news);
+    expect(writeCounts(proxy)).toEqual({ TagResource: 1 });
+    expect(proxy.log().find((e) => e.target === "TagResource")?.params.Tags).toEqual([
+      { Key: OWNER_TAG, Value: renamed },
+    ]);
+    expect(res.outs).toMatchObject({ owner: renamed, claim: olds.claim });
+  });
+});
+
 describe("check", () => {
   it("refuses an empty value with file:line before any call", async () => {
     process.env.CRUD_EMPTY = "";
@@ -206,5 +228,62 @@ describe("JSON values", () => {
     const outs = await created(inputs(name, value));
     const stored = await clientFor("us-east-1").send(new GetSecretValueCommand({ SecretId: outs.arn }));
     expect(stored.SecretString).toBe('{"zeta":"z","user":"app","password":"pw","alpha":1}');
+  });
+});
+
+describe("the first update after upgrading", () => {
+  const key = Buffer.from(HMAC_KEY, "hex");
+
+  it("records the name-bound digest without any AWS call when the version is unchanged", async () => {
+    process.env.CRUD_V = "v1";
+    const name = `${prefix}/upgrade`;
+    const outs = await created(inputs(name, envValue("CRUD_V")));
+    // State as the release before wrote it: a digest without the name, no awsRegion, no claim.
+    const { awsRegion: _r, claim: _c, ...older } = outs;
+    const olds = { ...older, digest: { kind: "string" as const, value: "0".repeat(32) } };
+    await nextOperation();
+    const news = await checked(inputs(name, envValue("CRUD_V")));
+    expect((await crud.diff(outs.arn, olds, news)).changes).toBe(true);
+    proxy.resetCounts();
+    const res = await crud.update(outs.arn, olds, news);
+    expect(proxy.counts()).toEqual({});
+    expect(res.outs).toMatchObject({
+      versionId: outs.versionId,
+      digest: news.digest,
+      awsRegion: "us-east-1",
+    });
+  });
+
+  it("writes a JSON secret stored in the engine's alphabetical order once, in manifest order", async () => {
+    process.env.CRUD_PW = "pw";
+    const name = `${prefix}/upgrade-json`;
+    const value: SecretSpec["value"] = {
+      kind: "json",
+      fields: { user: "app", password: { fromEnv: "CRUD_PW" } },
+    };
+    // What the release before stored: the keys sorted by the engine.
+    const sorted = '{"password":"pw","user":"app"}';
+    const oldToken = requestToken(name, { kind: "json", text: sorted, fields: {} }, key);
+    const { ARN } = await clientFor("us-east-1").send(
+      new CreateSecretCommand({
+        Name: name,
+        SecretString: sorted,
+        ClientRequestToken: oldToken,
+        Tags: [{ Key: OWNER_TAG, Value: OWNER }],
+      }),
+    );
+    const news = await checked(inputs(name, value));
+    const olds: ManagedSecretOutputs = {
+      ...news,
+      arn: ARN ?? "",
+      versionId: oldToken,
+      replicationStatus: [],
+      digest: { kind: "json", value: "0".repeat(32), keys: {} },
+    };
+    proxy.resetCounts();
+    await crud.update(olds.arn, olds, news);
+    expect(proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 1 });
+    const stored = await clientFor("us-east-1").send(new GetSecretValueCommand({ SecretId: name }));
+    expect(stored.SecretString).toBe('{"user":"app","password":"pw"}');
   });
 });

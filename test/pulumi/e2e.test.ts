@@ -157,7 +157,8 @@ describe("pulumi end to end", () => {
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect(up.summary?.changes.update).toBe(1);
     // A value-only change is one call: PutSecretValue to the recorded ARN, no observe.
-    expect(proxy.counts()).toEqual({ PutSecretValue: 1 });
+    // One write, after one listing of the stack's secrets that proves the secret is still ours.
+    expect(proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 1 });
     expect(writeCalls()).toBe(1);
     expect(JSON.parse((await currentValue(names.db)) ?? "{}").host).toBe("db2.internal");
   });
@@ -169,7 +170,7 @@ describe("pulumi end to end", () => {
     expect(up.code, up.stdout + up.stderr).toBe(0);
     // A value-only update goes straight to PutSecretValue; AWS ignores the put of a token
     // it already holds (no new version), and the stage is moved back: two calls, no observe.
-    expect(proxy.counts()).toEqual({ PutSecretValue: 1, UpdateSecretVersionStage: 1 });
+    expect(proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 1, UpdateSecretVersionStage: 1 });
     expect(await versionCount(names.db)).toBe(before);
     expect(JSON.parse((await currentValue(names.db)) ?? "{}").host).toBe("db.internal");
   });

@@ -172,6 +172,20 @@ const cases: Case[] = [
     ops: [{ type: "putValue", secretId: ARN, token: V1.token, rewriteToken: V1.rewriteToken }],
   },
   {
+    name: "a value whose version AWS already removed is written again under its token",
+    desired: V1,
+    observed: observed(NAME, { versionStages: { [V2.token]: ["AWSCURRENT"] } }),
+    ops: [
+      {
+        type: "putValue",
+        secretId: ARN,
+        token: V1.token,
+        rewriteToken: V1.rewriteToken,
+        fromVersionId: V2.token,
+      },
+    ],
+  },
+  {
     name: "a version kept without a stage is written again, not moved to (it may be under an old KMS key)",
     desired: V1,
     observed: observed(NAME, { versionStages: { [V1.token]: [], [V2.token]: ["AWSCURRENT"] } }),

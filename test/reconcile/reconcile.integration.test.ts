@@ -601,7 +601,7 @@ describe("reconcile against moto", () => {
       const gateway = freshGateway(h);
       h.proxy.resetCounts();
       const found = await Promise.all(
-        [...names.slice(0, 10), `${prefix}/many/new`].map((n) => gateway.lookUpForCreate(n, owner)),
+        [...names.slice(0, 10), `${prefix}/many/new`].map((n) => gateway.lookUpOwned(n, owner)),
       );
       expect(found.map((o) => o?.name)).toEqual([...names.slice(0, 10), undefined]);
       expect(h.proxy.counts()).toEqual({ ListSecrets: 4 });

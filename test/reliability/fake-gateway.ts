@@ -63,7 +63,7 @@ export class FakeGateway implements SecretsGateway {
     const s = [...this.secrets.values()].find((x) => x.arn === id || x.name === id);
     return s && this.observe(s.name);
   }
-  async lookUpForCreate(name: string, owner: string): Promise<ObservedSecret | undefined> {
+  async lookUpOwned(name: string, owner: string): Promise<ObservedSecret | undefined> {
     this.calls.push("describe");
     const found = this.observe(name);
     return found?.tags[OWNER_TAG] === owner ? found : undefined;
