@@ -20,7 +20,7 @@ export async function reconcile(
   owner: string,
   opts: ReconcileOptions = {},
 ): Promise<AppliedSecret> {
-  const observed = await withPolicy(gateway, await observe(gateway, desired.name, opts), desired, opts);
+  const observed = await withPolicy(gateway, await observe(gateway, desired, opts), desired, opts);
   try {
     return await planAndApply(gateway, desired, observed, owner, opts.recorded);
   } catch (error) {
@@ -56,15 +56,23 @@ async function withPolicy(
  */
 async function observe(
   gateway: SecretsGateway,
-  name: string,
+  desired: DesiredSecret,
   opts: ReconcileOptions,
 ): Promise<ObservedSecret | undefined> {
+  const { name } = desired;
   if (opts.recorded) {
     const found = await gateway.describeSecret(opts.recorded.arn);
     if (found?.name === name) return found;
   }
-  if (opts.listed) return observeFromListing(gateway, name, opts.listed);
+  // A secret adopted as AWS holds it cannot be created, so a name missing from the stack's
+  // listing (someone else's secret, as adoption expects) is looked up by name.
+  if (opts.listed && canCreate(desired)) return observeFromListing(gateway, name, opts.listed);
   return gateway.describe(name, { replication: true });
+}
+
+function canCreate(desired: DesiredSecret): boolean {
+  const { value } = desired;
+  return value.kind !== "parts" || value.whole !== undefined || value.fields !== undefined;
 }
 
 export interface ReconcileOptions {
