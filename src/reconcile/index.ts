@@ -279,19 +279,8 @@ function asResolved(value: CurrentValue, known: KnownState): ResolvedValue {
   const { payload } = value;
   if (payload.type === "binary") return { kind: "binary", bytes: payload.bytes };
   if (known.digest?.kind === "json") {
-    const fields = parseJsonObject(payload.text);
+    const fields = parseObject(payload.text);
     if (fields) return { kind: "json", text: payload.text, fields };
   }
   return { kind: "string", text: payload.text };
-}
-
-function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
