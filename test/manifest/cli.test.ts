@@ -30,7 +30,7 @@ describe("the compiled secret-manifests bin", () => {
 
   it("exits 0 on the examples with a one-line summary", async () => {
     const result = await spawnCli(bin, ["validate", "examples/"]);
-    expect(result).toEqual({ code: 0, stdout: "4 files, 7 manifests, 7 secrets, 0 errors\n", stderr: "" });
+    expect(result).toEqual({ code: 0, stdout: "5 files, 9 manifests, 9 secrets, 0 errors\n", stderr: "" });
   });
 
   it("exits 1 on the whole bad corpus, naming file:line for every case, without a stack trace", async () => {

@@ -120,6 +120,8 @@ describe("valid manifests", () => {
     expect(result.errors.map((e) => e.format())).toEqual([]);
     expect(result.specs.map((s) => s.value?.kind).sort()).toEqual([
       "binary",
+      "generate",
+      "json",
       "json",
       "json",
       "string",
