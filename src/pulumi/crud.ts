@@ -145,7 +145,7 @@ async function desiredState(
     const parts: ValueParts = {
       ...resolved,
       verify: olds?.digest?.value !== digest.value,
-      regenerate: regenerated(olds?.kept, keptOf(resolved)),
+      regenerate: olds ? regenerated(olds.kept ?? {}, keptOf(resolved)) : [],
       hmacKey: key,
     };
     const token = declarationToken(inputs.name, digest, key);
@@ -161,11 +161,10 @@ async function desiredState(
 
 /**
  * Generated parts whose generation differs from the last deployment's, or that were not
- * generated then (a key switched from a reference to `generate` gets a password, not the
- * old value). Nothing on create: an adopted secret keeps the passwords it has.
+ * generated then (a value or key switched from a reference to `generate` gets a password,
+ * not the old value). Never on create: an adopted secret keeps the passwords it has.
  */
-function regenerated(recorded: KeptValue | undefined, declared: KeptValue): string[] {
-  if (!recorded) return [];
+function regenerated(recorded: KeptValue, declared: KeptValue): string[] {
   const due = (was: string | undefined, now: string | undefined) =>
     now?.startsWith("generation:") && was !== now;
   if (declared.whole) return due(recorded.whole, declared.whole) ? [WHOLE_VALUE] : [];

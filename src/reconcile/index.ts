@@ -5,8 +5,14 @@ import type { ResolvedValue } from "../sources/value.js";
 import { apply, writeValue } from "./apply.js";
 import { digestValue, type ValueDigest } from "./digest.js";
 import { observedDigest, parseObject } from "./parts.js";
-import { currentVersionId, plan, planDeletion, type RecordedSecret } from "./plan.js";
-import type { AppliedSecret, DesiredSecret, KeptValue, ObservedSecret } from "./types.js";
+import { currentVersionId, partsOps, plan, planDeletion, type RecordedSecret } from "./plan.js";
+import {
+  type AppliedSecret,
+  AWSCURRENT,
+  type DesiredSecret,
+  type KeptValue,
+  type ObservedSecret,
+} from "./types.js";
 
 export { apply } from "./apply.js";
 export { digestValue, requestToken, rewriteToken, type ValueDigest } from "./digest.js";
@@ -162,10 +168,11 @@ export async function updateValue(
     return reconcile(gateway, desired, owner, { recorded });
   try {
     if (value.kind === "parts") {
-      // AWSCURRENT may have moved since (a rotation): writeParts reads it, merges, writes once.
-      const done = await apply(gateway, desired, [
-        { type: "writeParts", secretId: deployed.arn, read: true },
-      ]);
+      // Planned as if the recorded version were still current: a JSON merge reads AWSCURRENT
+      // itself, wherever a rotation moved it since; a whole kept value is written only for
+      // a new generation, never over a value AWS holds.
+      const ops = partsOps(deployed.arn, value, { [deployed.versionId]: [AWSCURRENT] });
+      const done = await apply(gateway, desired, ops);
       return applied(done?.versionId ?? deployed.versionId);
     }
     return applied(

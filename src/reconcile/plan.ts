@@ -235,7 +235,11 @@ function valueOps(
  * is due for a new generation, or (JSON) when the enforced keys may differ: apply then reads
  * AWS's value once and writes only if the merged value differs.
  */
-function partsOps(secretId: string, parts: ValueParts, versionStages: Record<string, string[]>): Operation[] {
+export function partsOps(
+  secretId: string,
+  parts: ValueParts,
+  versionStages: Record<string, string[]>,
+): Operation[] {
   const current = currentVersionId(versionStages);
   const fromVersionId = current !== undefined ? { fromVersionId: current } : {};
   if (current === undefined) {

@@ -196,6 +196,7 @@ describe("value policies on the real engine", () => {
     writeManifests({ host: "db-2", generation: 2 });
     await op("up");
     expect(proxy.counts()).toMatchObject({ GetRandomPassword: 1, PutSecretValue: 1 });
+    expect(proxy.counts().GetSecretValue).toBeUndefined();
     const put = proxy.log().find((e) => e.target === "PutSecretValue");
     expect(put?.secretIds).toEqual([(await describeSecret(names.gen)).ARN]);
     // Read by version id: after the simulated rotation's stage move, moto 5.2.5 leaves
