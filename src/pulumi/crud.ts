@@ -20,6 +20,7 @@ import {
 import { sameKmsKey } from "../reconcile/kms";
 import { recoveryWindowProblem, valueProblem } from "../reconcile/limits";
 import { declaredDigest, keptOf } from "../reconcile/parts";
+import { sameRotation } from "../reconcile/plan";
 import { samePolicy } from "../reconcile/policy";
 import {
   type AppliedSecret,
@@ -139,6 +140,7 @@ async function desiredState(
     forceOverwriteReplicaSecret: inputs.forceOverwriteReplicaSecret,
     adopt: inputs.adopt,
     ...(inputs.rotation ? { rotation: inputs.rotation } : {}),
+    hadRotation: olds?.rotation !== undefined,
     ...(inputs.resourcePolicy ? { resourcePolicy: desiredPolicy(inputs, olds) } : {}),
   };
   if (resolved.kind === "parts") {
@@ -441,20 +443,18 @@ export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dy
   });
 }
 
-/** The manifest's rotation while AWS's matches it; otherwise what AWS reports (drift). */
+/**
+ * The manifest's rotation while AWS's matches it; otherwise what AWS reports (drift). A
+ * rotation the manifest does not declare is not this resource's, and not shown.
+ */
 function rotationAsRecorded(
   observed: ObservedRotation | undefined,
   recorded: ManagedSecretOutputs["rotation"],
 ): ManagedSecretOutputs["rotation"] {
-  if (!observed?.enabled) return undefined;
+  if (!recorded || !observed?.enabled) return undefined;
+  if (sameRotation(recorded, observed)) return recorded;
   const { enabled: _, ...reported } = observed;
-  const same =
-    recorded &&
-    (recorded.managed === true || recorded.lambdaArn === reported.lambdaArn) &&
-    recorded.automaticallyAfterDays === reported.automaticallyAfterDays &&
-    recorded.scheduleExpression === reported.scheduleExpression &&
-    recorded.duration === reported.duration;
-  return same ? recorded : { ...reported, rotateImmediately: recorded?.rotateImmediately ?? false };
+  return { ...reported, rotateImmediately: recorded.rotateImmediately };
 }
 
 /** The recorded document while AWS's means the same; AWS's text when it drifted; undefined when gone. */

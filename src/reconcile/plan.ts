@@ -277,7 +277,7 @@ function policyOps(
 /**
  * RotateSecret when the rotation AWS reports (from the same ListSecrets / DescribeSecret,
  * no extra call) differs from the manifest's; CancelRotateSecret when the manifest dropped
- * an enabled rotation. AWS refuses to start a rotation while a version other than the
+ * a rotation it declared and AWS still has it enabled. AWS refuses to start a rotation while a version other than the
  * current one carries AWSPENDING (an unfinished rotation), so that is reported first.
  */
 function rotationOps(
@@ -286,7 +286,8 @@ function rotationOps(
   observed: ObservedSecret | undefined,
 ): Operation[] {
   const wanted = desired.rotation;
-  if (!wanted) return observed?.rotation?.enabled ? [{ type: "cancelRotation", secretId }] : [];
+  if (!wanted)
+    return desired.hadRotation && observed?.rotation?.enabled ? [{ type: "cancelRotation", secretId }] : [];
   if (sameRotation(wanted, observed?.rotation)) return [];
   const pending = observed ? pendingVersion(observed.versionStages) : undefined;
   if (pending !== undefined) {
@@ -299,7 +300,8 @@ function rotationOps(
   return [{ type: "rotate", secretId, rotation: wanted }];
 }
 
-function sameRotation(wanted: RotationSpec, held: ObservedRotation | undefined): boolean {
+/** Whether AWS runs the rotation a manifest declares (rotateImmediately is a request flag, not a setting). */
+export function sameRotation(wanted: RotationSpec, held: ObservedRotation | undefined): boolean {
   if (!held?.enabled) return false;
   return (
     (wanted.managed === true || wanted.lambdaArn === held.lambdaArn) &&

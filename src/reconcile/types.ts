@@ -40,6 +40,11 @@ export interface DesiredSecret {
   forceOverwriteReplicaSecret: boolean;
   adopt: boolean;
   rotation?: RotationSpec;
+  /**
+   * The last deployment declared a rotation: dropping it cancels AWS's. A rotation the
+   * manifests never declared (set up by hand) is left alone.
+   */
+  hadRotation?: boolean;
   resourcePolicy?: DesiredPolicy;
 }
 

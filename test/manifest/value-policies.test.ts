@@ -44,7 +44,7 @@ describe("accepted and normalized", () => {
           "      host: { fromEnv: DB_HOST }",
           "      password: { fromEnv: DB_SEED, updatePolicy: IfNotExists }",
           "      apiKey: { generate: { length: 40, excludePunctuation: true } }",
-          "  rotation: { lambdaArn: " + LAMBDA + ", automaticallyAfterDays: 30 }",
+          `  rotation: { lambdaArn: ${LAMBDA}, automaticallyAfterDays: 30 }`,
           `  resourcePolicy: { document: ${POLICY} }`,
         ].join("\n"),
       ),

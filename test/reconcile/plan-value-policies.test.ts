@@ -107,10 +107,11 @@ describe("rotation", () => {
     ]);
   });
 
-  it("a dropped rotation is cancelled only while enabled", () => {
-    const plain = withParts({ whole: { generate: GENERATE } });
-    expect(ops(plain, current({ rotation: held }))).toEqual([{ type: "cancelRotation", secretId: ARN }]);
-    expect(ops(plain, current({ rotation: { ...held, enabled: false } }))).toEqual([]);
+  it("a dropped rotation is cancelled only while enabled; one never declared is left alone", () => {
+    const dropped = withParts({ whole: { generate: GENERATE } }, { hadRotation: true });
+    expect(ops(dropped, current({ rotation: held }))).toEqual([{ type: "cancelRotation", secretId: ARN }]);
+    expect(ops(dropped, current({ rotation: { ...held, enabled: false } }))).toEqual([]);
+    expect(ops(withParts({ whole: { generate: GENERATE } }), current({ rotation: held }))).toEqual([]);
   });
 
   it("an unfinished rotation (AWSPENDING off the current version) blocks a RotateSecret; one on it does not", () => {

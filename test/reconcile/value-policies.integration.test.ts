@@ -326,7 +326,7 @@ describe("rotation", () => {
     expect(counts().RotateSecret).toBeUndefined();
 
     h.proxy.resetCounts();
-    await reconcile(h.gateway, rotated(name, undefined), OWNER);
+    await reconcile(h.gateway, { ...rotated(name, undefined), hadRotation: true }, OWNER);
     expect(counts().CancelRotateSecret).toBe(1);
   });
 
