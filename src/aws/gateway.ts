@@ -138,11 +138,8 @@ export interface SecretsGateway {
 const LIST_FILTER_MAX_VALUES = 10;
 const BATCH_GET_MAX_IDS = 20;
 
-/** Every secret carrying one owner's tag: by name (handed out once) and every ARN. */
-interface OwnedListing {
-  byName: Map<string, ObservedSecret>;
-  arns: Set<string>;
-}
+/** Every secret carrying one owner's tag, by name; each entry is handed out once. */
+type OwnedListing = Map<string, ObservedSecret>;
 
 export interface GatewayOptions {
   /** How long reads wait for others to join their batch. */
@@ -154,6 +151,12 @@ export class SecretsManagerGateway implements SecretsGateway {
   private readonly valueByName: Coalescer<CurrentValue>;
   /** Listings of a stack's secrets by owner tag, each shared by this process; see ownedListing. */
   private readonly ownedListings = new Map<string, Promise<OwnedListing>>();
+  /**
+   * ARNs seen tagged with each owner in any listing of this process. Unlike the listings,
+   * kept when a delete or restore drops them (neither changes a tag), so value updates
+   * interleaved with deletes do not list the stack again.
+   */
+  private readonly taggedArns = new Map<string, Set<string>>();
 
   constructor(
     private readonly client: SecretsManagerClient,
@@ -406,7 +409,9 @@ export class SecretsManagerGateway implements SecretsGateway {
   }
 
   async isTaggedAs(arn: string, owner: string): Promise<boolean> {
-    return (await this.ownedListing(owner)).arns.has(arn);
+    if (this.taggedArns.get(owner)?.has(arn)) return true;
+    await this.ownedListing(owner);
+    return this.taggedArns.get(owner)?.has(arn) === true;
   }
 
   /**
@@ -431,15 +436,17 @@ export class SecretsManagerGateway implements SecretsGateway {
 
   /** Tag filters match prefixes of any tag: only exact owners are kept. */
   private async listOwned(owner: string): Promise<OwnedListing> {
-    const listing: OwnedListing = { byName: new Map(), arns: new Set() };
+    const listing: OwnedListing = new Map();
+    const arns = this.taggedArns.get(owner) ?? new Set<string>();
+    this.taggedArns.set(owner, arns);
     const filters = [
       { Key: "tag-key" as const, Values: [OWNER_TAG] },
       { Key: "tag-value" as const, Values: [owner] },
     ];
     await this.listAll(filters, (observed) => {
       if (observed.tags[OWNER_TAG] !== owner) return;
-      listing.byName.set(observed.name, observed);
-      listing.arns.add(observed.arn);
+      listing.set(observed.name, observed);
+      arns.add(observed.arn);
     });
     return listing;
   }
@@ -613,7 +620,7 @@ function required<T>(value: T | undefined, what: string): T {
 
 /** Hands a listed secret out once: a later read of the same name must ask AWS. */
 function takeFrom(listing: OwnedListing, name: string): ObservedSecret | undefined {
-  const found = listing.byName.get(name);
-  listing.byName.delete(name);
+  const found = listing.get(name);
+  listing.delete(name);
   return found;
 }

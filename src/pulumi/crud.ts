@@ -420,6 +420,7 @@ export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dy
         digest: props.digest,
         hasReplicas: props.replicas.length > 0,
         owner: props.owner,
+        arn: props.arn,
         ...(props.kept ? { kept: props.kept } : {}),
         hasPolicy: props.resourcePolicy !== undefined,
       },

@@ -4,9 +4,9 @@ import { normalizeKmsKey } from "./kms.js";
 import type { KeptMark, KeptValue } from "./types.js";
 
 /**
- * What the state keeps instead of a value: keyed digests only (invariant 1 and 2). Without
- * the per-stack key nothing here can be checked against a guessed value, so even a
- * low-entropy password cannot be brute-forced from the state.
+ * What the state keeps instead of a value: keyed digests only, never the value nor an
+ * unkeyed hash of it. Without the per-stack key nothing here can be checked against a
+ * guessed value, so even a low-entropy password cannot be brute-forced from the state.
  */
 export interface ValueDigest {
   kind: ResolvedValue["kind"];
@@ -79,7 +79,7 @@ export function digestValue(name: string, value: ResolvedValue, hmacKey: Buffer)
 }
 
 /**
- * The ClientRequestToken, which Secrets Manager also uses as the VersionId (invariant 3).
+ * The ClientRequestToken, which Secrets Manager also uses as the VersionId.
  * It depends on the secret name (the same value in two secrets gets unrelated version ids,
  * so equal values are not visible across secrets) and on the keyed content digest, kind
  * included (string "x" and binary "x" are different versions).

@@ -227,6 +227,12 @@ export interface KnownState {
    * listing of the stack's secrets (100 per call) instead of lookups by name (10 per call).
    */
   owner?: string;
+  /**
+   * The ARN recorded at the last deployment. ListSecrets is eventually consistent: a secret
+   * created moments ago may be missing from it, so one not listed is asked for by ARN
+   * before it is read as gone.
+   */
+  arn?: string;
 }
 
 export interface ReadResult {
@@ -248,10 +254,11 @@ export async function readSecret(
   hmacKey: Buffer,
   known: KnownState = {},
 ): Promise<ReadResult | undefined> {
-  const observed = await gateway.describe(name, {
+  const listed = await gateway.describe(name, {
     replication: known.hasReplicas === true,
     ...(known.owner !== undefined ? { owner: known.owner } : {}),
   });
+  const observed = listed ?? (known.arn !== undefined ? await gateway.describeSecret(known.arn) : undefined);
   if (!observed || observed.deletedDate) return undefined;
   const withPolicy = known.hasPolicy
     ? { ...observed, resourcePolicy: (await gateway.getResourcePolicy(observed.arn)) ?? null }

@@ -103,7 +103,7 @@ export function planDeletion(
   ];
 }
 
-/** One CreateSecret with every parameter inline (invariant 4). */
+/** One CreateSecret with every parameter inline: a new secret costs one call. */
 function createOp(desired: DesiredSecret): Operation {
   const { value } = desired;
   if (value.kind === "parts" && !value.whole && !value.fields) {
@@ -203,7 +203,7 @@ const DEFAULT_KMS_KEY = "alias/aws/secretsmanager";
 export const REPLICA_FAILED = "Failed";
 
 /**
- * The version id IS the token (invariant 3), so comparing ids tells whether AWS holds the
+ * The version id IS the token (see requestToken), so comparing ids tells whether AWS holds the
  * desired value, without reading it. A version that still carries a stage is brought back
  * with a stage move: AWS re-encrypted it if the KMS key changed. Anything else is a write:
  * a version AWS removed is written anew, and one kept without a stage (AWS then ignores

@@ -394,6 +394,18 @@ describe("reconcile against moto", () => {
       expect(read?.current).toEqual({ versionId: d.token, digest: d.digest });
     });
 
+    it("asks for a secret the listings miss (ListSecrets lags) by its recorded ARN before reading it as gone", async () => {
+      const d = desired(`${prefix}/read-lag`, text("v"));
+      const { arn } = await converge(d);
+      const lagging = freshGateway(h);
+      lagging.describe = async () => undefined;
+      const read = await readSecret(lagging, d.name, HMAC_KEY, { arn, versionId: d.token, digest: d.digest });
+      expect(read?.current).toEqual({ versionId: d.token, digest: d.digest });
+      expect(
+        await readSecret(lagging, d.name, HMAC_KEY, { versionId: d.token, digest: d.digest }),
+      ).toBeUndefined();
+    });
+
     it("reads a missing or pending-deletion secret as gone", async () => {
       expect(await readSecret(h.gateway, `${prefix}/never`, Buffer.alloc(32, 7))).toBeUndefined();
       const d = desired(`${prefix}/gone`, text("v"));
@@ -646,6 +658,30 @@ describe("reconcile against moto", () => {
         ),
       );
       expect(h.proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 20 });
+    });
+
+    it("does not list the stack again for value updates after a delete (a delete changes no tag)", async () => {
+      const owner = `${prefix}/stack`;
+      const [a, b, c] = ["a", "b", "c"].map((n) => ownedBy(desired(`${prefix}/uv-${n}`, text("one")), owner));
+      const applied = await Promise.all(
+        [a, b, c].map((d) => reconcile(h.gateway, d as DesiredSecret, owner)),
+      );
+      const gateway = freshGateway(h);
+      const update = (d: DesiredSecret | undefined, i: number) =>
+        updateValue(gateway, ownedBy(desired(d?.name ?? "", text("two")), owner), owner, {
+          ...deployedOf(applied[i] as AppliedSecret),
+          owner,
+        });
+      h.proxy.resetCounts();
+      await update(a, 0);
+      await destroy(gateway, { arn: applied[2]?.arn ?? "", owner, deletion: { recoveryWindowInDays: 7 } });
+      await update(b, 1);
+      expect(h.proxy.counts()).toEqual({
+        ListSecrets: 1,
+        PutSecretValue: 2,
+        DescribeSecret: 1,
+        DeleteSecret: 1,
+      });
     });
 
     it("writes nothing when AWS already holds the value as the recorded version (digest changed only in form)", async () => {
