@@ -300,14 +300,23 @@ function rotationOps(
   return [{ type: "rotate", secretId, rotation: wanted }];
 }
 
-/** Whether AWS runs the rotation a manifest declares (rotateImmediately is a request flag, not a setting). */
+/**
+ * Whether AWS runs the rotation a manifest declares (rotateImmediately is a request flag,
+ * not a setting). Only what the manifest sets is compared, and a day count also matches
+ * its `rate(N days)` form: AWS may report a schedule in either form, or a window the
+ * manifest left to its default, and neither must cause a RotateSecret on every run.
+ */
 export function sameRotation(wanted: RotationSpec, held: ObservedRotation | undefined): boolean {
   if (!held?.enabled) return false;
+  const days = wanted.automaticallyAfterDays;
+  const schedule =
+    days !== undefined
+      ? held.automaticallyAfterDays === days || held.scheduleExpression === `rate(${days} days)`
+      : held.scheduleExpression === wanted.scheduleExpression;
   return (
     (wanted.managed === true || wanted.lambdaArn === held.lambdaArn) &&
-    wanted.automaticallyAfterDays === held.automaticallyAfterDays &&
-    wanted.scheduleExpression === held.scheduleExpression &&
-    wanted.duration === held.duration
+    schedule &&
+    (wanted.duration === undefined || wanted.duration === held.duration)
   );
 }
 

@@ -107,6 +107,21 @@ describe("rotation", () => {
     ]);
   });
 
+  it("a schedule AWS reports in its other form, or a window the manifest leaves to AWS, is no change", () => {
+    const asRate = {
+      enabled: true,
+      lambdaArn: rotation.lambdaArn,
+      scheduleExpression: "rate(30 days)",
+      duration: "2h",
+    };
+    expect(ops(rotated, current({ rotation: asRate }))).toEqual([]);
+    const withWindow = withParts(
+      { whole: { generate: GENERATE } },
+      { rotation: { ...rotation, duration: "3h" } },
+    );
+    expect(ops(withWindow, current({ rotation: asRate })).map((o) => o.type)).toEqual(["rotate"]);
+  });
+
   it("a dropped rotation is cancelled only while enabled; one never declared is left alone", () => {
     const dropped = withParts({ whole: { generate: GENERATE } }, { hadRotation: true });
     expect(ops(dropped, current({ rotation: held }))).toEqual([{ type: "cancelRotation", secretId: ARN }]);
