@@ -6,9 +6,11 @@
  * or in anything the engine printed.
  */
 import {
+  CancelRotateSecretCommand,
   CreateSecretCommand,
   GetResourcePolicyCommand,
   GetSecretValueCommand,
+  PutResourcePolicyCommand,
   PutSecretValueCommand,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
@@ -152,6 +154,15 @@ describe("value policies on the real engine", () => {
         RemoveFromVersionId: from,
       }),
     );
+    // AWS counts AWSPENDING left on the current version as a finished rotation; moto 5.2.5
+    // refuses the next RotateSecret then ("still in progress"), so the label is removed.
+    await sm().send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: names.gen,
+        VersionStage: "AWSPENDING",
+        RemoveFromVersionId: token,
+      }),
+    );
     const mixed = JSON.parse((await currentValue(names.mixed)) ?? "{}");
     await sm().send(
       new PutSecretValueCommand({
@@ -210,6 +221,24 @@ describe("value policies on the real engine", () => {
     expect(gen).not.toBe(ROTATED.whole);
     expect(gen).toMatch(/^[A-Za-z0-9]{24}$/);
     seen.push(gen);
+  });
+
+  it("a policy and a rotation changed by hand show at refresh and are put back by the next up", async () => {
+    const other = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "secretsmanager:*", Resource: "*" }],
+    });
+    await sm().send(new PutResourcePolicyCommand({ SecretId: names.mixed, ResourcePolicy: other }));
+    await sm().send(new CancelRotateSecretCommand({ SecretId: names.gen }));
+    const refresh = await op("refresh");
+    expect(refresh.summary?.changes.update).toBeGreaterThanOrEqual(2);
+    expect(proxy.counts().GetResourcePolicy).toBe(1);
+    await op("up");
+    expect(proxy.counts()).toMatchObject({ PutResourcePolicy: 1, RotateSecret: 1 });
+    expect(proxy.counts().PutSecretValue).toBeUndefined();
+    const held = await sm().send(new GetResourcePolicyCommand({ SecretId: names.mixed }));
+    expect(JSON.parse(held.ResourcePolicy ?? "{}").Statement[0].Action).toBe("secretsmanager:GetSecretValue");
+    expect((await describeSecret(names.gen)).RotationEnabled).toBe(true);
   });
 
   it("dropping rotation and the policy calls CancelRotateSecret and DeleteResourcePolicy", async () => {
