@@ -39,6 +39,19 @@ export const SECRETS_MANAGER_OPERATIONS = {
   ReplicateSecretToRegions: { account: [], secret: ["secretsmanager:ReplicateSecretToRegions"] },
   RemoveRegionsFromReplication: { account: [], secret: ["secretsmanager:RemoveRegionsFromReplication"] },
   DeleteSecret: { account: [], secret: ["secretsmanager:DeleteSecret"] },
+  /** Generated values: the API has no resource, so it is granted on `*`. */
+  GetRandomPassword: { account: ["secretsmanager:GetRandomPassword"], secret: [] },
+  /** The current value of a JSON secret with seed-once or generated keys, read to merge an update into. */
+  GetSecretValue: { account: [], secret: ["secretsmanager:GetSecretValue"] },
+  /**
+   * spec.rotation. AWS also checks lambda:InvokeFunction on the rotation function, as the
+   * caller: granted on the Lambda ARNs the manifests name (see iam-policy).
+   */
+  RotateSecret: { account: [], secret: ["secretsmanager:RotateSecret"] },
+  CancelRotateSecret: { account: [], secret: ["secretsmanager:CancelRotateSecret"] },
+  PutResourcePolicy: { account: [], secret: ["secretsmanager:PutResourcePolicy"] },
+  GetResourcePolicy: { account: [], secret: ["secretsmanager:GetResourcePolicy"] },
+  DeleteResourcePolicy: { account: [], secret: ["secretsmanager:DeleteResourcePolicy"] },
 } as const satisfies Record<string, OperationPermissions>;
 
 export type SecretsManagerOperation = keyof typeof SECRETS_MANAGER_OPERATIONS;

@@ -35,7 +35,23 @@ export class SecretsManagerError extends UserError {
 }
 
 /** Operations whose request or response carries a secret value. */
-const VALUE_OPERATIONS = new Set(["CreateSecret", "PutSecretValue", "GetSecretValue", "BatchGetSecretValue"]);
+const VALUE_OPERATIONS = new Set([
+  "CreateSecret",
+  "PutSecretValue",
+  "GetSecretValue",
+  "BatchGetSecretValue",
+  "GetRandomPassword",
+]);
+
+/** What to check when AWS rejects a call that carries a manifest's rotation or policy. */
+const REJECTED_HINTS: Record<string, string> = {
+  PutResourcePolicy:
+    "Check spec.resourcePolicy: a MalformedPolicyDocumentException names a grammar problem; a PublicPolicyException means the policy grants broad access (narrow its Principal, or set blockPublicPolicy: false to allow that on purpose). A replica secret accepts no policy of its own.",
+  RotateSecret:
+    "Check spec.rotation: the Lambda must exist in the secret's region and allow secretsmanager.amazonaws.com to invoke it; a message about a previous rotation means a version still carries AWSPENDING (see docs/reconcile.md, Rotation).",
+  GetRandomPassword:
+    "Check spec.value.generate: the length must leave room for one character of every included type, and the exclusions must leave some characters.",
+};
 
 interface AwsErrorShape {
   name?: string;
@@ -154,7 +170,10 @@ function hintFor(reason: SecretsManagerErrorReason, operation: string, error: Aw
     case "limitExceeded":
       return "Delete unused secrets or versions, or ask AWS for a higher Secrets Manager quota, then deploy again.";
     case "rejected":
-      return "Check the manifest's settings for this secret (KMS key, region names, tags) against the error code.";
+      return (
+        REJECTED_HINTS[operation] ??
+        "Check the manifest's settings for this secret (KMS key, region names, tags) against the error code."
+      );
     case "unavailable":
       return "Secrets Manager kept failing or throttling; deploy again later.";
     case "noCredentials":

@@ -1,16 +1,24 @@
 import {
   BatchGetSecretValueCommand,
+  CancelRotateSecretCommand,
   CreateSecretCommand,
+  DeleteResourcePolicyCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
   type DescribeSecretResponse,
+  GetRandomPasswordCommand,
+  GetResourcePolicyCommand,
+  GetSecretValueCommand,
   ListSecretsCommand,
   type ListSecretsRequest,
+  PutResourcePolicyCommand,
   PutSecretValueCommand,
   RemoveRegionsFromReplicationCommand,
   ReplicateSecretToRegionsCommand,
   type ReplicationStatusType,
   RestoreSecretCommand,
+  RotateSecretCommand,
+  type RotationRulesType,
   type SecretListEntry,
   type SecretsManagerClient,
   TagResourceCommand,
@@ -19,12 +27,18 @@ import {
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { UserError } from "../errors.js";
-import type { DeletionSpec, ReplicaSpec } from "../manifest/spec.js";
+import type { DeletionSpec, GenerateSpec, ReplicaSpec, RotationSpec } from "../manifest/spec.js";
 import type { ResolvedValue } from "../sources/value.js";
 import type { SecretsManagerOperation } from "./actions.js";
 import { Coalescer } from "./coalescer.js";
 import { SecretsManagerError, toSecretsManagerError } from "./errors.js";
-import { AWSCURRENT, type ObservedSecret, OWNER_TAG, type ReplicationStatus } from "./model.js";
+import {
+  AWSCURRENT,
+  type ObservedRotation,
+  type ObservedSecret,
+  OWNER_TAG,
+  type ReplicationStatus,
+} from "./model.js";
 
 /** A stored value as AWS returns it: the kind (string vs JSON) is the caller's to decide. */
 export type SecretPayload = { type: "string"; text: string } | { type: "binary"; bytes: Buffer };
@@ -108,6 +122,16 @@ export interface SecretsGateway {
   ): Promise<ReplicationStatus[]>;
   removeReplicas(secretId: string, regions: string[]): Promise<ReplicationStatus[]>;
   deleteSecret(secretId: string, deletion: DeletionSpec): Promise<void>;
+  /** GetRandomPassword: a new password; never logged, stored or put in an error. */
+  generatePassword(spec: GenerateSpec): Promise<string>;
+  /** One GetSecretValue of the AWSCURRENT stage (a read to merge a JSON update into). */
+  readCurrentValue(secretId: string): Promise<CurrentValue | undefined>;
+  rotate(secretId: string, rotation: RotationSpec): Promise<void>;
+  cancelRotation(secretId: string): Promise<void>;
+  putResourcePolicy(secretId: string, policy: string, blockPublicPolicy: boolean): Promise<void>;
+  /** The policy text, or undefined when the secret has none. */
+  getResourcePolicy(secretId: string): Promise<string | undefined>;
+  deleteResourcePolicy(secretId: string): Promise<void>;
 }
 
 /** API limits: Filter.Values holds at most 10 entries, BatchGetSecretValue at most 20 ids. */
@@ -302,6 +326,84 @@ export class SecretsManagerGateway implements SecretsGateway {
     }
   }
 
+  async generatePassword(spec: GenerateSpec): Promise<string> {
+    const res = await this.call("GetRandomPassword", undefined, () =>
+      this.client.send(
+        new GetRandomPasswordCommand({
+          PasswordLength: spec.length,
+          ExcludeCharacters: spec.excludeCharacters,
+          ExcludeNumbers: spec.excludeNumbers,
+          ExcludePunctuation: spec.excludePunctuation,
+          ExcludeUppercase: spec.excludeUppercase,
+          ExcludeLowercase: spec.excludeLowercase,
+          IncludeSpace: spec.includeSpace,
+          RequireEachIncludedType: spec.requireEachIncludedType,
+        }),
+      ),
+    );
+    return required(res.RandomPassword, "GetRandomPassword RandomPassword");
+  }
+
+  /** The stage is named: moto keeps serving an unstaged read from an older version. */
+  async readCurrentValue(secretId: string): Promise<CurrentValue | undefined> {
+    try {
+      const res = await this.call("GetSecretValue", secretId, () =>
+        this.client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: AWSCURRENT })),
+      );
+      return {
+        versionId: required(res.VersionId, "GetSecretValue VersionId"),
+        payload: payloadOf(res.SecretString, res.SecretBinary),
+      };
+    } catch (error) {
+      if (error instanceof SecretsManagerError && error.reason === "notFound") return undefined;
+      throw error;
+    }
+  }
+
+  async rotate(secretId: string, rotation: RotationSpec): Promise<void> {
+    await this.call("RotateSecret", secretId, () =>
+      this.client.send(
+        new RotateSecretCommand({
+          SecretId: secretId,
+          RotationLambdaARN: rotation.lambdaArn,
+          RotationRules: rotationRules(rotation),
+          RotateImmediately: rotation.rotateImmediately,
+        }),
+      ),
+    );
+  }
+
+  async cancelRotation(secretId: string): Promise<void> {
+    await this.call("CancelRotateSecret", secretId, () =>
+      this.client.send(new CancelRotateSecretCommand({ SecretId: secretId })),
+    );
+  }
+
+  async putResourcePolicy(secretId: string, policy: string, blockPublicPolicy: boolean): Promise<void> {
+    await this.call("PutResourcePolicy", secretId, () =>
+      this.client.send(
+        new PutResourcePolicyCommand({
+          SecretId: secretId,
+          ResourcePolicy: policy,
+          BlockPublicPolicy: blockPublicPolicy,
+        }),
+      ),
+    );
+  }
+
+  async getResourcePolicy(secretId: string): Promise<string | undefined> {
+    const res = await this.call("GetResourcePolicy", secretId, () =>
+      this.client.send(new GetResourcePolicyCommand({ SecretId: secretId })),
+    );
+    return res.ResourcePolicy;
+  }
+
+  async deleteResourcePolicy(secretId: string): Promise<void> {
+    await this.call("DeleteResourcePolicy", secretId, () =>
+      this.client.send(new DeleteResourcePolicyCommand({ SecretId: secretId })),
+    );
+  }
+
   async lookUpOwned(name: string, owner: string): Promise<ObservedSecret | undefined> {
     return takeFrom(await this.ownedListing(owner), name);
   }
@@ -453,9 +555,32 @@ function fromReplicationStatus(list: ReplicationStatusType[] | undefined): Repli
   }));
 }
 
+function rotationRules(rotation: RotationSpec): RotationRulesType {
+  return {
+    AutomaticallyAfterDays: rotation.automaticallyAfterDays,
+    ScheduleExpression: rotation.scheduleExpression,
+    Duration: rotation.duration,
+  };
+}
+
+/** Rotation as reported, absent when it was never configured. */
+function observedRotation(e: SecretListEntry | DescribeSecretResponse): ObservedRotation | undefined {
+  if (e.RotationEnabled === undefined && e.RotationLambdaARN === undefined) return undefined;
+  const rules = e.RotationRules ?? {};
+  return {
+    enabled: e.RotationEnabled === true,
+    ...(e.RotationLambdaARN ? { lambdaArn: e.RotationLambdaARN } : {}),
+    ...(rules.AutomaticallyAfterDays ? { automaticallyAfterDays: rules.AutomaticallyAfterDays } : {}),
+    ...(rules.ScheduleExpression ? { scheduleExpression: rules.ScheduleExpression } : {}),
+    ...(rules.Duration ? { duration: rules.Duration } : {}),
+  };
+}
+
 /** Common fields of a ListSecrets entry and a DescribeSecret response. */
 function observedBase(e: SecretListEntry | DescribeSecretResponse) {
+  const rotation = observedRotation(e);
   return {
+    ...(rotation ? { rotation } : {}),
     arn: required(e.ARN, "secret ARN"),
     name: required(e.Name, "secret Name"),
     ...(e.Description !== undefined ? { description: e.Description } : {}),

@@ -19,6 +19,18 @@ export const CLAIM_TAG = "secret-manifests:claim";
 /** Version stage Secrets Manager serves by default. */
 export const AWSCURRENT = "AWSCURRENT";
 
+/** Version stage a rotation puts on the version it is creating, until it finishes. */
+export const AWSPENDING = "AWSPENDING";
+
+/** Rotation as ListSecrets and DescribeSecret report it (no extra call). */
+export interface ObservedRotation {
+  enabled: boolean;
+  lambdaArn?: string;
+  automaticallyAfterDays?: number;
+  scheduleExpression?: string;
+  duration?: string;
+}
+
 export interface ObservedReplica {
   region: string;
   kmsKeyId?: string;
@@ -41,6 +53,13 @@ export interface ObservedSecret {
    */
   versionStages: Record<string, string[]>;
   replicas: ObservedReplica[];
+  /** Absent when rotation was never configured. */
+  rotation?: ObservedRotation;
+  /**
+   * The resource policy text (GetResourcePolicy), null when there is none; undefined when it
+   * was not read (only secrets that declare or had a policy are asked).
+   */
+  resourcePolicy?: string | null;
   /**
    * False when the observation came from ListSecrets, which does not report replication:
    * `replicas` is then empty for lack of data, not because there are none.

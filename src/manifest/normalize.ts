@@ -1,6 +1,25 @@
 import * as path from "node:path";
-import type { RawDeletion, RawJsonField, RawManifest, RawValue, RawValueRef } from "./raw";
-import type { DeletionSpec, JsonFieldSpec, SecretSpec, SecretValueSpec, SopsRef, ValueRef } from "./spec";
+import type {
+  RawDeletion,
+  RawGenerate,
+  RawJsonField,
+  RawManifest,
+  RawResourcePolicy,
+  RawRotation,
+  RawValue,
+  RawValueRef,
+} from "./raw";
+import type {
+  DeletionSpec,
+  GenerateSpec,
+  JsonFieldSpec,
+  ResourcePolicySpec,
+  RotationSpec,
+  SecretSpec,
+  SecretValueSpec,
+  SopsRef,
+  ValueRef,
+} from "./spec";
 
 export interface NormalizeContext {
   /** Manifest path relative to the project root. */
@@ -20,7 +39,8 @@ export function normalizeManifest(raw: RawManifest, ctx: NormalizeContext): Secr
     ...(metadata.description === undefined ? {} : { description: metadata.description }),
     tags: { ...metadata.tags },
     ...(spec.kmsKeyId === undefined ? {} : { kmsKeyId: spec.kmsKeyId }),
-    value: normalizeValue(spec.value, ctx),
+    updatePolicy: spec.updatePolicy ?? "Replace",
+    ...(spec.value === undefined ? {} : { value: normalizeValue(spec.value, ctx) }),
     replicas: (spec.replicas ?? []).map((r) => ({
       region: r.region,
       ...(r.kmsKeyId === undefined ? {} : { kmsKeyId: r.kmsKeyId }),
@@ -28,6 +48,10 @@ export function normalizeManifest(raw: RawManifest, ctx: NormalizeContext): Secr
     forceOverwriteReplicaSecret: spec.forceOverwriteReplicaSecret ?? false,
     ...(spec.deletion === undefined ? {} : { deletion: normalizeDeletion(spec.deletion) }),
     adopt: spec.adopt ?? false,
+    ...(spec.rotation === undefined ? {} : { rotation: normalizeRotation(spec.rotation) }),
+    ...(spec.resourcePolicy === undefined
+      ? {}
+      : { resourcePolicy: normalizeResourcePolicy(spec.resourcePolicy, ctx) }),
     source: { file: ctx.file, line: ctx.line },
   };
 }
@@ -35,13 +59,45 @@ export function normalizeManifest(raw: RawManifest, ctx: NormalizeContext): Secr
 function normalizeValue(value: RawValue, ctx: NormalizeContext): SecretValueSpec {
   if (value.string) return { kind: "string", ref: normalizeRef(value.string, ctx) };
   if (value.binary) return { kind: "binary", ref: sopsRef(value.binary.fromSops.file, undefined, ctx) };
+  if (value.generate) return { kind: "generate", generate: normalizeGenerate(value.generate) };
   const fields: Record<string, JsonFieldSpec> = {};
   for (const [key, field] of Object.entries(value.json ?? {})) fields[key] = normalizeField(field, ctx);
   return { kind: "json", fields };
 }
 
 function normalizeField(field: RawJsonField, ctx: NormalizeContext): JsonFieldSpec {
-  return field !== null && typeof field === "object" ? normalizeRef(field, ctx) : field;
+  if (field === null || typeof field !== "object") return field;
+  if (field.generate) return { generate: normalizeGenerate(field.generate) };
+  const ref = normalizeRef(field, ctx);
+  return field.updatePolicy === "IfNotExists" ? { ...ref, updatePolicy: "IfNotExists" } : ref;
+}
+
+/** GetRandomPassword's own defaults, except the length (32, as its API default). */
+function normalizeGenerate(raw: RawGenerate): GenerateSpec {
+  return {
+    length: raw.length ?? 32,
+    ...(raw.excludeCharacters ? { excludeCharacters: raw.excludeCharacters } : {}),
+    excludeNumbers: raw.excludeNumbers ?? false,
+    excludePunctuation: raw.excludePunctuation ?? false,
+    excludeUppercase: raw.excludeUppercase ?? false,
+    excludeLowercase: raw.excludeLowercase ?? false,
+    includeSpace: raw.includeSpace ?? false,
+    requireEachIncludedType: raw.requireEachIncludedType ?? true,
+    generation: raw.generation ?? 1,
+  };
+}
+
+function normalizeRotation(raw: RawRotation): RotationSpec {
+  const { rotateImmediately, ...rest } = raw;
+  return { ...rest, rotateImmediately: rotateImmediately ?? false };
+}
+
+function normalizeResourcePolicy(raw: RawResourcePolicy, ctx: NormalizeContext): ResourcePolicySpec {
+  return {
+    ...(raw.document ? { document: raw.document } : {}),
+    ...(raw.fromFile ? { fromFile: rootRelative(path.resolve(ctx.dir, raw.fromFile), ctx.rootDir) } : {}),
+    blockPublicPolicy: raw.blockPublicPolicy ?? true,
+  };
 }
 
 function normalizeRef(ref: RawValueRef, ctx: NormalizeContext): ValueRef {

@@ -19,18 +19,25 @@ export interface RawMetadata {
 
 export interface RawSpec {
   kmsKeyId?: string;
-  value: RawValue;
+  updatePolicy?: RawUpdatePolicy;
+  /** Absent only with `updatePolicy: IfNotExists` and `adopt: true` (a semantic check). */
+  value?: RawValue;
   replicas?: RawReplica[];
   forceOverwriteReplicaSecret?: boolean;
   deletion?: RawDeletion;
   adopt?: boolean;
+  rotation?: RawRotation;
+  resourcePolicy?: RawResourcePolicy;
 }
+
+export type RawUpdatePolicy = "Replace" | "IfNotExists";
 
 /** Exactly one field is present (the schema's oneOf). */
 export interface RawValue {
   string?: RawValueRef;
   json?: Record<string, RawJsonField>;
   binary?: RawBinary;
+  generate?: RawGenerate;
 }
 
 /** Exactly one of fromEnv / fromSops is present; allowEmpty only with fromEnv. */
@@ -53,7 +60,42 @@ export interface RawBinaryLocation {
   file: string;
 }
 
-export type RawJsonField = string | number | boolean | null | RawValueRef;
+/** A JSON key's reference: exactly one of fromEnv / fromSops / generate. */
+export interface RawJsonRef extends RawValueRef {
+  updatePolicy?: RawUpdatePolicy;
+  generate?: RawGenerate;
+}
+
+export type RawJsonField = string | number | boolean | null | RawJsonRef;
+
+export interface RawGenerate {
+  length?: number;
+  excludeCharacters?: string;
+  excludeNumbers?: boolean;
+  excludePunctuation?: boolean;
+  excludeUppercase?: boolean;
+  excludeLowercase?: boolean;
+  includeSpace?: boolean;
+  requireEachIncludedType?: boolean;
+  generation?: number;
+}
+
+/** Exactly one of lambdaArn / managed. */
+export interface RawRotation {
+  lambdaArn?: string;
+  managed?: true;
+  automaticallyAfterDays?: number;
+  scheduleExpression?: string;
+  duration?: string;
+  rotateImmediately?: boolean;
+}
+
+/** Exactly one of document / fromFile. */
+export interface RawResourcePolicy {
+  document?: Record<string, unknown>;
+  fromFile?: string;
+  blockPublicPolicy?: boolean;
+}
 
 export interface RawReplica {
   region: string;

@@ -3,6 +3,7 @@ import type { Issue, ManifestDocument } from "./document";
 import { referenceErrors, type SopsFileInfo } from "./references";
 import { MAX_SECRET_BYTES } from "./schema";
 import type { SecretSpec } from "./spec";
+import { valuePolicyIssues } from "./value-policies";
 
 /** A schema-valid document and its normalized spec. */
 export interface ValidManifest {
@@ -43,8 +44,13 @@ export async function semanticChecks(
     })),
   );
   const references = await referenceErrors(manifests, opts);
+  const policies = await Promise.all(
+    manifests.map(async ({ document, spec }) =>
+      (await valuePolicyIssues(spec, opts)).map((issue) => ({ document, error: document.error(issue) })),
+    ),
+  );
   return {
-    errors: [...duplicateNames(manifests), ...perDocument, ...references.errors],
+    errors: [...duplicateNames(manifests), ...perDocument, ...policies.flat(), ...references.errors],
     warnings: manifests.flatMap(({ document, spec }) =>
       nameWarnings(spec).map((issue) => ({ document, error: document.error(issue) })),
     ),
@@ -98,7 +104,7 @@ function duplicateNames(manifests: ValidManifest[]): SemanticError[] {
  * reference counted as empty, so that lower bound already proves some values too large.
  */
 function oversizedJson(spec: SecretSpec): Issue[] {
-  if (spec.value.kind !== "json") return [];
+  if (spec.value?.kind !== "json") return [];
   const fields = Object.entries(spec.value.fields);
   const literalOnly = fields.map(([key, field]) => [
     key,

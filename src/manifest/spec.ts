@@ -25,13 +25,60 @@ export interface SopsRef {
   };
 }
 
+/**
+ * `Replace`: every deployment writes the value back. `IfNotExists`: written when the secret
+ * (or the JSON key) does not have it yet, then left as AWS holds it.
+ */
+export type UpdatePolicy = "Replace" | "IfNotExists";
+
+/** GetRandomPassword's parameters, defaults filled in, plus the generation counter. */
+export interface GenerateSpec {
+  length: number;
+  excludeCharacters?: string;
+  excludeNumbers: boolean;
+  excludePunctuation: boolean;
+  excludeUppercase: boolean;
+  excludeLowercase: boolean;
+  includeSpace: boolean;
+  requireEachIncludedType: boolean;
+  /** Only a change of this regenerates the value. */
+  generation: number;
+}
+
+export interface GenerateRef {
+  generate: GenerateSpec;
+}
+
+/** A JSON key's reference: a seed-once one carries `updatePolicy: "IfNotExists"`. */
+export type JsonRefSpec = (ValueRef & { updatePolicy?: "IfNotExists" }) | GenerateRef;
+
 /** A JSON field is a non-sensitive literal or a reference. */
-export type JsonFieldSpec = string | number | boolean | null | ValueRef;
+export type JsonFieldSpec = string | number | boolean | null | JsonRefSpec;
 
 export type SecretValueSpec =
   | { kind: "string"; ref: ValueRef }
   | { kind: "json"; fields: Record<string, JsonFieldSpec> }
-  | { kind: "binary"; ref: SopsRef };
+  | { kind: "binary"; ref: SopsRef }
+  | { kind: "generate"; generate: GenerateSpec };
+
+export interface RotationSpec {
+  /** Exactly one of lambdaArn / managed. */
+  lambdaArn?: string;
+  managed?: true;
+  /** At most one of automaticallyAfterDays / scheduleExpression. */
+  automaticallyAfterDays?: number;
+  scheduleExpression?: string;
+  duration?: string;
+  rotateImmediately: boolean;
+}
+
+export interface ResourcePolicySpec {
+  /** Exactly one of document / fromFile. */
+  document?: Record<string, unknown>;
+  /** Root-relative path of a JSON policy document (normalized by the loader). */
+  fromFile?: string;
+  blockPublicPolicy: boolean;
+}
 
 export interface ReplicaSpec {
   region: string;
@@ -46,12 +93,16 @@ export interface SecretSpec {
   /** User tags from metadata.tags, in manifest order. */
   tags: Record<string, string>;
   kmsKeyId?: string;
-  value: SecretValueSpec;
+  updatePolicy: UpdatePolicy;
+  /** Absent only with updatePolicy IfNotExists and adopt: the value is whatever AWS holds. */
+  value?: SecretValueSpec;
   replicas: ReplicaSpec[];
   forceOverwriteReplicaSecret: boolean;
   /** Absent means: use the provider default recovery window. */
   deletion?: DeletionSpec;
   adopt: boolean;
+  rotation?: RotationSpec;
+  resourcePolicy?: ResourcePolicySpec;
   /** Where the document came from, for error messages. */
   source: SpecSource;
 }

@@ -1,14 +1,16 @@
 /** SecretManifests: every manifest under some paths, as one ManagedSecret each. */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isUserError, UserError, UserErrors } from "../errors";
 import { loadManifests } from "../manifest";
 import type { SecretSpec } from "../manifest/spec";
 import { MAX_TAGS, recoveryWindowProblem, tagProblem, valueProblem } from "../reconcile/limits";
 import { CLAIM_TAG, OWNER_TAG } from "../reconcile/types";
-import { resolveValue } from "../sources";
 import { toValueInput } from "./inputs";
 import { ManagedSecret, type ManagedSecretArgs, StackHmacKey } from "./resources";
 import { projectRoot } from "./root";
+import { resolveDeclared } from "./value-parts";
 
 export interface SecretManifestsArgs {
   /** Files, folders (searched for *.yaml / *.yml) or globs, relative to the project folder (where Pulumi.yaml is). */
@@ -137,6 +139,7 @@ async function sharedSettings(
   reads: ReadSettings,
 ): Promise<Settings> {
   const settings: Settings = {
+    rootDir: reads.rootDir,
     allowReadsOutsideRoot: reads.allowReadsOutsideRoot,
     region: a.region ?? config.get("region"),
     defaultTags: a.defaultTags ?? config.getObject<Record<string, string>>("defaultTags") ?? {},
@@ -190,8 +193,10 @@ function tagCountProblems(spec: SecretSpec, defaultTags: Record<string, string>)
 async function referenceProblems(specs: SecretSpec[], reads: ReadSettings): Promise<UserError[]> {
   const results = await Promise.allSettled(
     specs.map(async (spec) => {
-      const value = await resolveValue(spec.value, { ...reads, manifest: spec.source });
-      const problem = valueProblem(value);
+      const value = await resolveDeclared(spec.value, spec.updatePolicy, { ...reads, manifest: spec.source });
+      const whole =
+        value.kind !== "parts" ? value : value.whole && "seed" in value.whole ? value.whole.seed : undefined;
+      const problem = whole && valueProblem(whole);
       if (problem) throw new UserError(problem, { ...spec.source, field: "/spec/value" });
     }),
   );
@@ -210,6 +215,7 @@ interface ReadSettings {
 
 interface SharedArgs {
   region?: string;
+  rootDir: string;
   allowReadsOutsideRoot: boolean;
   defaultTags: Record<string, string>;
   recoveryWindowInDays: number;
@@ -228,7 +234,10 @@ export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): Managed
     description: spec.description,
     kmsKeyId: spec.kmsKeyId,
     tags: finalTags(spec, shared.defaultTags, shared.owner),
-    value: toValueInput(spec.value),
+    ...(spec.value ? { value: toValueInput(spec.value) } : {}),
+    updatePolicy: spec.updatePolicy,
+    ...(spec.rotation ? { rotation: spec.rotation } : {}),
+    ...(spec.resourcePolicy ? { resourcePolicy: resourcePolicyInput(spec.resourcePolicy, shared.rootDir) } : {}),
     replicas: spec.replicas,
     forceOverwriteReplicaSecret: spec.forceOverwriteReplicaSecret,
     deletion: spec.deletion ?? { recoveryWindowInDays: shared.recoveryWindowInDays },
@@ -238,4 +247,14 @@ export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): Managed
     ...(shared.allowReadsOutsideRoot ? { allowReadsOutsideRoot: true } : {}),
     hmacKey: shared.hmacKey,
   };
+}
+
+/**
+ * The policy as the compact JSON text PutResourcePolicy gets. A file is read here, from
+ * the project root as the loader resolved it (validate already parsed it).
+ */
+function resourcePolicyInput(policy: NonNullable<SecretSpec["resourcePolicy"]>, rootDir: string) {
+  const document =
+    policy.document ?? JSON.parse(readFileSync(path.resolve(rootDir, policy.fromFile as string), "utf8"));
+  return { document: JSON.stringify(document), blockPublicPolicy: policy.blockPublicPolicy };
 }

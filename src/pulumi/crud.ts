@@ -10,17 +10,29 @@ import { createSecretsManagerClient, SecretsManagerGateway } from "../aws";
 import { isUserError, UserError } from "../errors";
 import type { ReplicaSpec } from "../manifest/spec";
 import { destroy, type RecordedSecret, readSecret, reconcile, updateValue } from "../reconcile";
-import { digestValue, requestToken, rewriteToken } from "../reconcile/digest";
+import {
+  declarationToken,
+  digestValue,
+  requestToken,
+  rewriteToken,
+  type ValueDigest,
+} from "../reconcile/digest";
 import { sameKmsKey } from "../reconcile/kms";
 import { recoveryWindowProblem, valueProblem } from "../reconcile/limits";
+import { declaredDigest, keptOf } from "../reconcile/parts";
+import { sameRotation } from "../reconcile/plan";
+import { samePolicy } from "../reconcile/policy";
 import {
   type AppliedSecret,
   CLAIM_TAG,
   type DesiredSecret,
+  type KeptValue,
+  type ObservedRotation,
   type ObservedSecret,
   regionOfArn,
+  type ValueParts,
+  WHOLE_VALUE,
 } from "../reconcile/types";
-import { resolveValue } from "../sources";
 import type { ResolvedValue } from "../sources/value";
 import {
   fromValueInput,
@@ -31,6 +43,7 @@ import {
 } from "./inputs";
 import { projectRoot } from "./root";
 import { type ProviderSettings, readProviderSettings } from "./settings";
+import { type DeclaredParts, resolveDeclared } from "./value-parts";
 
 /** The engine may call CRUD methods before `configure` finishes; every method waits on this. */
 let configured: (s: ProviderSettings) => void;
@@ -86,34 +99,92 @@ function hmacKeyBytes(text: string): Buffer {
   return key;
 }
 
-async function resolve(inputs: ManagedSecretInputs): Promise<ResolvedValue> {
-  const value = await resolveValue(fromValueInput(inputs.value), {
-    rootDir: projectRoot(),
-    allowReadsOutsideRoot: inputs.allowReadsOutsideRoot ?? false,
-    manifest: inputs.source,
-  });
-  const problem = valueProblem(value);
+async function resolve(inputs: ManagedSecretInputs): Promise<ResolvedValue | DeclaredParts> {
+  const value = await resolveDeclared(
+    inputs.value && fromValueInput(inputs.value),
+    inputs.updatePolicy ?? "Replace",
+    {
+      rootDir: projectRoot(),
+      allowReadsOutsideRoot: inputs.allowReadsOutsideRoot ?? false,
+      manifest: inputs.source,
+    },
+  );
+  const checked =
+    value.kind !== "parts" ? value : value.whole && "seed" in value.whole ? value.whole.seed : undefined;
+  const problem = checked && valueProblem(checked);
   if (problem) throw new UserError(problem, { ...inputs.source, field: "/spec/value" });
   return value;
 }
 
-/** `claim`: this resource's claim tag value (see CLAIM_TAG), absent for state from before claims. */
-async function desiredState(inputs: ManagedSecretInputs, claim: string | undefined): Promise<DesiredSecret> {
+/** The digest `check` records: of the value, or of the declaration when AWS keeps parts of it. */
+function digestOf(name: string, value: ResolvedValue | DeclaredParts, key: Buffer): ValueDigest {
+  if (value.kind !== "parts") return digestValue(name, value, key);
+  return declaredDigest(name, { ...value, verify: false, regenerate: [], hmacKey: key }, key);
+}
+
+/**
+ * `claim`: this resource's claim tag value (see CLAIM_TAG), absent for state from before
+ * claims. `olds`: the last deployment, absent on create: what it recorded decides whether
+ * kept parts are verified against AWS (the declaration changed) and which are generated anew.
+ */
+async function desiredState(
+  inputs: ManagedSecretInputs,
+  claim: string | undefined,
+  olds?: ManagedSecretOutputs,
+): Promise<DesiredSecret> {
   const key = hmacKeyBytes(inputs.hmacKey);
-  const value = await resolve(inputs);
-  return {
+  const resolved = await resolve(inputs);
+  const digest = digestOf(inputs.name, resolved, key);
+  const common = {
     name: inputs.name,
     description: inputs.description,
     kmsKeyId: inputs.kmsKeyId,
     tags: claim === undefined ? inputs.tags : { ...inputs.tags, [CLAIM_TAG]: claim },
-    value,
-    digest: digestValue(inputs.name, value, key),
-    token: requestToken(inputs.name, value, key),
-    rewriteToken: rewriteToken(inputs.name, value, inputs.kmsKeyId, key),
+    digest,
     replicas: inputs.replicas,
     forceOverwriteReplicaSecret: inputs.forceOverwriteReplicaSecret,
     adopt: inputs.adopt,
+    ...(inputs.rotation ? { rotation: inputs.rotation } : {}),
+    hadRotation: olds?.rotation !== undefined,
+    ...(inputs.resourcePolicy ? { resourcePolicy: desiredPolicy(inputs, olds) } : {}),
   };
+  if (resolved.kind === "parts") {
+    const parts: ValueParts = {
+      ...resolved,
+      verify: olds?.digest?.value !== digest.value,
+      regenerate: olds ? regenerated(olds.kept ?? {}, keptOf(resolved)) : [],
+      hmacKey: key,
+    };
+    const token = declarationToken(inputs.name, digest, key);
+    return { ...common, value: parts, token, rewriteToken: token };
+  }
+  return {
+    ...common,
+    value: resolved,
+    token: requestToken(inputs.name, resolved, key),
+    rewriteToken: rewriteToken(inputs.name, resolved, inputs.kmsKeyId, key),
+  };
+}
+
+/**
+ * Generated parts whose generation differs from the last deployment's, or that were not
+ * generated then (a value or key switched from a reference to `generate` gets a password,
+ * not the old value). Never on create: an adopted secret keeps the passwords it has.
+ */
+function regenerated(recorded: KeptValue, declared: KeptValue): string[] {
+  const due = (was: string | undefined, now: string | undefined) =>
+    now?.startsWith("generation:") && was !== now;
+  if (declared.whole) return due(recorded.whole, declared.whole) ? [WHOLE_VALUE] : [];
+  return Object.entries(declared.keys ?? {})
+    .filter(([k, mark]) => due(recorded.keys?.[k], mark))
+    .map(([k]) => k);
+}
+
+/** A changed blockPublicPolicy alone is put again: GetResourcePolicy does not report it. */
+function desiredPolicy(inputs: ManagedSecretInputs, olds: ManagedSecretOutputs | undefined) {
+  const policy = inputs.resourcePolicy as NonNullable<ManagedSecretInputs["resourcePolicy"]>;
+  const before = olds?.resourcePolicy;
+  return { ...policy, force: before !== undefined && before.blockPublicPolicy !== policy.blockPublicPolicy };
 }
 
 /**
@@ -148,9 +219,10 @@ function definedOnly<T extends object>(o: T): T {
 async function apply(
   inputs: ManagedSecretInputs,
   claim: string | undefined,
-  lookup: { listed?: Promise<ObservedSecret | undefined>; recorded?: RecordedSecret },
+  lookup: { listed?: Promise<ObservedSecret | undefined>; recorded?: RecordedSecret; hadPolicy?: boolean },
+  olds?: ManagedSecretOutputs,
 ): Promise<ManagedSecretOutputs> {
-  const desired = await desiredState(inputs, claim);
+  const desired = await desiredState(inputs, claim, olds);
   const region = await effectiveRegion(inputs.region);
   const applied = await reconcile(await gatewayFor(region), desired, inputs.owner, lookup);
   return outputsOf(inputs, desired, applied, region, claim);
@@ -212,7 +284,8 @@ export async function check(
     // or a bad sops file fails the preview, not the update.
     const value = await resolve(news);
     if (news.hmacKey === UNKNOWN || !news.hmacKey) return { inputs: news };
-    return { inputs: { ...news, digest: digestValue(news.name, value, hmacKeyBytes(news.hmacKey)) } };
+    const kept = value.kind === "parts" ? { kept: keptOf(value) } : {};
+    return { inputs: { ...news, ...kept, digest: digestOf(news.name, value, hmacKeyBytes(news.hmacKey)) } };
   } catch (e) {
     if (!isUserError(e)) throw e;
     // No property name: the engine would print the whole (reference) value next to it.
@@ -273,7 +346,12 @@ export function update(
   return guarded(news.source, async () => ({
     outs: onlyValueChanged(olds, news)
       ? await applyValue(olds, news)
-      : await apply(news, olds.claim, { recorded: { arn: olds.arn, owner: olds.owner } }),
+      : await apply(
+          news,
+          olds.claim,
+          { recorded: { arn: olds.arn, owner: olds.owner }, hadPolicy: olds.resourcePolicy !== undefined },
+          olds,
+        ),
   }));
 }
 
@@ -292,7 +370,7 @@ async function applyValue(
   olds: ManagedSecretOutputs,
   news: ManagedSecretInputs,
 ): Promise<ManagedSecretOutputs> {
-  const desired = await desiredState(news, olds.claim);
+  const desired = await desiredState(news, olds.claim, olds);
   const region = regionOfArn(olds.arn);
   const applied = await updateValue(await gatewayFor(region), desired, news.owner, {
     arn: olds.arn,
@@ -348,6 +426,8 @@ export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dy
         hasReplicas: props.replicas.length > 0,
         owner: props.owner,
         arn: props.arn,
+        ...(props.kept ? { kept: props.kept } : {}),
+        hasPolicy: props.resourcePolicy !== undefined,
       },
     );
     if (!found || found.observed.deletedDate) return {};
@@ -362,9 +442,36 @@ export function read(id: string, props: ManagedSecretOutputs): Promise<pulumi.dy
       replicas: observed.replicas.map((r) => replicaAsRecorded(r, props.replicas)),
       versionId: current.versionId,
       digest: current.digest,
+      rotation: rotationAsRecorded(observed.rotation, props.rotation),
+      resourcePolicy: policyAsRecorded(observed.resourcePolicy, props.resourcePolicy),
     };
     return { id, props: definedOnly(outs) };
   });
+}
+
+/**
+ * The manifest's rotation while AWS's matches it; otherwise what AWS reports (drift). A
+ * rotation the manifest does not declare is not this resource's, and not shown.
+ */
+function rotationAsRecorded(
+  observed: ObservedRotation | undefined,
+  recorded: ManagedSecretOutputs["rotation"],
+): ManagedSecretOutputs["rotation"] {
+  if (!recorded || !observed?.enabled) return undefined;
+  if (sameRotation(recorded, observed)) return recorded;
+  const { enabled: _, ...reported } = observed;
+  return { ...reported, rotateImmediately: recorded.rotateImmediately };
+}
+
+/** The recorded document while AWS's means the same; AWS's text when it drifted; undefined when gone. */
+function policyAsRecorded(
+  observed: string | null | undefined,
+  recorded: ManagedSecretOutputs["resourcePolicy"],
+): ManagedSecretOutputs["resourcePolicy"] {
+  if (observed === undefined) return recorded;
+  if (observed === null) return undefined;
+  if (recorded && samePolicy(observed, recorded.document)) return recorded;
+  return { document: observed, blockPublicPolicy: recorded?.blockPublicPolicy ?? true };
 }
 
 function withoutClaim(tags: Record<string, string>): Record<string, string> {

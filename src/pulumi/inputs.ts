@@ -2,9 +2,17 @@
  * The shape of a ManagedSecret's inputs and outputs as they cross the engine's gRPC
  * boundary. References only: no secret value is ever part of either.
  */
-import type { DeletionSpec, JsonFieldSpec, ReplicaSpec, SecretValueSpec, SpecSource } from "../manifest/spec";
+import type {
+  DeletionSpec,
+  JsonFieldSpec,
+  ReplicaSpec,
+  RotationSpec,
+  SecretValueSpec,
+  SpecSource,
+  UpdatePolicy,
+} from "../manifest/spec";
 import type { ValueDigest } from "../reconcile/digest";
-import type { AppliedSecret } from "../reconcile/types";
+import type { AppliedSecret, KeptValue } from "../reconcile/types";
 
 /**
  * A value spec as it crosses the engine. The engine's gRPC Struct sorts object keys, so a
@@ -31,7 +39,13 @@ export interface ManagedSecretInputs {
   kmsKeyId?: string;
   /** Final tags: default tags, then manifest tags, then the ownership tag. */
   tags: Record<string, string>;
-  value: ValueInput;
+  /** Absent: `updatePolicy: IfNotExists` with adopt, the value is whatever AWS holds. */
+  value?: ValueInput;
+  /** Absent in state from before update policies: Replace. */
+  updatePolicy?: UpdatePolicy;
+  rotation?: RotationSpec;
+  /** The document as compact JSON text (a file's content already read): the engine would sort an object's keys. */
+  resourcePolicy?: { document: string; blockPublicPolicy: boolean };
   replicas: ReplicaSpec[];
   forceOverwriteReplicaSecret: boolean;
   deletion: DeletionSpec;
@@ -44,8 +58,10 @@ export interface ManagedSecretInputs {
   allowReadsOutsideRoot?: boolean;
   /** HMAC key (a Pulumi secret): without it a digest in state cannot be checked against a guess. */
   hmacKey: string;
-  /** Added by `check`: keyed digest of the resolved value. */
+  /** Added by `check`: keyed digest of the resolved value (of the declaration, for kept parts). */
   digest?: ValueDigest;
+  /** Added by `check`: the parts AWS keeps (seed-once, generated), marks only; absent when all is enforced. */
+  kept?: KeptValue;
 }
 
 /** The recorded state: the inputs without the value references, plus what AWS returned. */
@@ -81,5 +97,7 @@ export const UPDATE_ON_CHANGE = [
   "deletion",
   "adopt",
   "owner",
+  "rotation",
+  "resourcePolicy",
   "digest",
 ] as const;

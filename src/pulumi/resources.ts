@@ -6,7 +6,7 @@ import type { ManagedSecretInputs } from "./inputs";
 import { managedSecretProvider, stackKeyProvider } from "./provider";
 
 export type ManagedSecretArgs = {
-  [K in keyof Omit<ManagedSecretInputs, "digest">]: pulumi.Input<ManagedSecretInputs[K]>;
+  [K in keyof Omit<ManagedSecretInputs, "digest" | "kept">]: pulumi.Input<ManagedSecretInputs[K]>;
 };
 
 const MODULE = "secret-manifests";

@@ -1,5 +1,7 @@
 import type { SecretsGateway } from "../aws/gateway.js";
 import type { ResolvedValue } from "../sources/value.js";
+import { requestToken, rewriteToken } from "./digest.js";
+import { initialValue, updatedValue } from "./parts.js";
 import { currentVersionId } from "./plan.js";
 import {
   type AppliedSecret,
@@ -8,6 +10,8 @@ import {
   type ObservedSecret,
   type Operation,
   type PutValueOp,
+  type ValueParts,
+  type WritePartsOp,
 } from "./types.js";
 
 /**
@@ -38,8 +42,24 @@ async function applyOne(
   switch (op.type) {
     case "create": {
       const { type: _, ...input } = op;
-      return gateway.createSecret({ ...input, value: valueFor(desired, op.token) });
+      return gateway.createSecret({ ...input, value: await createValue(gateway, desired, op.token) });
     }
+    case "writeParts": {
+      const versionId = await writeParts(gateway, desired, op);
+      return state && versionId !== undefined ? { ...state, versionId } : state;
+    }
+    case "rotate":
+      await gateway.rotate(op.secretId, op.rotation);
+      return state;
+    case "cancelRotation":
+      await gateway.cancelRotation(op.secretId);
+      return state;
+    case "putPolicy":
+      await gateway.putResourcePolicy(op.secretId, op.document, op.blockPublicPolicy);
+      return state;
+    case "deletePolicy":
+      await gateway.deleteResourcePolicy(op.secretId);
+      return state;
     case "restore":
       await gateway.restoreSecret(op.secretId);
       return state;
@@ -120,9 +140,53 @@ async function stagesAfterPut(
 }
 
 /** Operations reference the value by its token; a mismatch means the plan is not for this value. */
-function valueFor(desired: DesiredSecret | undefined, token: string) {
+function valueFor(desired: DesiredSecret | undefined, token: string): ResolvedValue {
   if (!desired || (desired.token !== token && desired.rewriteToken !== token))
     throw new Error("operation token does not match the desired value");
+  if (desired.value.kind === "parts") throw new Error("a value with kept parts is written by writeParts");
+  return desired.value;
+}
+
+async function createValue(
+  gateway: SecretsGateway,
+  desired: DesiredSecret | undefined,
+  token: string,
+): Promise<ResolvedValue> {
+  if (desired?.value.kind !== "parts") return valueFor(desired, token);
+  if (desired.token !== token) throw new Error("operation token does not match the desired value");
+  const value = await initialValue(gateway, desired.value);
+  if (!value) throw new Error(`"${desired.name}" has no value to create it with`);
+  return value;
+}
+
+/**
+ * Composes and writes a value with kept parts; returns the version that holds AWSCURRENT
+ * afterwards (undefined: unknown, nothing was read or written). The version id is a keyed
+ * token of the composed value, so writing the same value again is a no-op in AWS too.
+ */
+async function writeParts(
+  gateway: SecretsGateway,
+  desired: DesiredSecret | undefined,
+  op: WritePartsOp,
+): Promise<string | undefined> {
+  const parts = partsOf(desired);
+  const current = op.read ? await gateway.readCurrentValue(op.secretId) : undefined;
+  const value = await updatedValue(gateway, parts, current);
+  if (!value) return current?.versionId;
+  const name = (desired as DesiredSecret).name;
+  return writeValue(gateway, value, {
+    type: "putValue",
+    secretId: op.secretId,
+    token: requestToken(name, value, parts.hmacKey),
+    rewriteToken: rewriteToken(name, value, desired?.kmsKeyId, parts.hmacKey),
+    ...((current?.versionId ?? op.fromVersionId) !== undefined
+      ? { fromVersionId: current?.versionId ?? op.fromVersionId }
+      : {}),
+  });
+}
+
+function partsOf(desired: DesiredSecret | undefined): ValueParts {
+  if (desired?.value.kind !== "parts") throw new Error("writeParts needs a value with kept parts");
   return desired.value;
 }
 

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { ResolvedValue } from "../sources/value.js";
 import { normalizeKmsKey } from "./kms.js";
+import type { KeptMark, KeptValue } from "./types.js";
 
 /**
  * What the state keeps instead of a value: keyed digests only, never the value nor an
@@ -28,7 +29,47 @@ const DOMAIN = {
   jsonKey: "secret-manifests/v2/json-key",
   token: "secret-manifests/v1/token",
   rewrite: "secret-manifests/v1/rewrite",
+  kept: "secret-manifests/v2/kept",
+  keptKey: "secret-manifests/v2/kept-key",
+  parts: "secret-manifests/v2/parts",
+  declarationToken: "secret-manifests/v2/declaration-token",
 } as const;
+
+/** One key of a JSON value with kept parts: its value (enforced), its mark (kept), or missing. */
+export type PartDigestInput = { value: unknown } | { mark: KeptMark } | { missing: true };
+
+/**
+ * The digest of a value with parts AWS keeps. A kept part counts by its mark only
+ * (`IfNotExists`, `generation:N`), never by its value: a seed or a generated password is
+ * in no digest, a rotation changes no digest, and only a new generation changes one. The
+ * whole digest covers the keys sorted, so a rotation function that reorders keys is no drift.
+ */
+export function digestParts(
+  name: string,
+  kind: ResolvedValue["kind"],
+  kept: KeptValue,
+  fields: [string, PartDigestInput][],
+  hmacKey: Buffer,
+): ValueDigest {
+  if (kept.whole) return { kind, value: hmacHex(hmacKey, [DOMAIN.kept, name, kind, kept.whole]) };
+  const keys: Record<string, string> = {};
+  for (const [key, part] of [...fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    keys[key] =
+      "value" in part
+        ? hmacHex(hmacKey, [DOMAIN.jsonKey, name, key, canonicalJson(part.value)])
+        : hmacHex(hmacKey, [DOMAIN.keptKey, name, key, "mark" in part ? part.mark : "missing"]);
+  }
+  const value = hmacHex(hmacKey, [DOMAIN.parts, name, kind, ...Object.entries(keys).flat()]);
+  return { kind, value, keys };
+}
+
+/**
+ * CreateSecret's token for a value with kept parts: derived from the declaration, since
+ * the value (a generated password) is known only in apply.
+ */
+export function declarationToken(name: string, digest: ValueDigest, hmacKey: Buffer): string {
+  return asUuid(hmac(hmacKey, [DOMAIN.declarationToken, name, digest.value]));
+}
 
 /** The digest recorded in state: keyed, bound to the secret's name and the value's kind. */
 export function digestValue(name: string, value: ResolvedValue, hmacKey: Buffer): ValueDigest {

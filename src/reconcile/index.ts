@@ -4,8 +4,15 @@ import type { DeletionSpec } from "../manifest/spec.js";
 import type { ResolvedValue } from "../sources/value.js";
 import { apply, writeValue } from "./apply.js";
 import { digestValue, type ValueDigest } from "./digest.js";
-import { currentVersionId, plan, planDeletion, type RecordedSecret } from "./plan.js";
-import type { AppliedSecret, DesiredSecret, ObservedSecret } from "./types.js";
+import { observedDigest, parseObject } from "./parts.js";
+import { currentVersionId, partsOps, plan, planDeletion, type RecordedSecret } from "./plan.js";
+import {
+  type AppliedSecret,
+  AWSCURRENT,
+  type DesiredSecret,
+  type KeptValue,
+  type ObservedSecret,
+} from "./types.js";
 
 export { apply } from "./apply.js";
 export { digestValue, requestToken, rewriteToken, type ValueDigest } from "./digest.js";
@@ -19,7 +26,7 @@ export async function reconcile(
   owner: string,
   opts: ReconcileOptions = {},
 ): Promise<AppliedSecret> {
-  const observed = await observe(gateway, desired.name, opts);
+  const observed = await withPolicy(gateway, await observe(gateway, desired, opts), desired, opts);
   try {
     return await planAndApply(gateway, desired, observed, owner, opts.recorded);
   } catch (error) {
@@ -30,8 +37,23 @@ export async function reconcile(
     // else's (or one pending deletion).
     const taken = ["exists", "scheduledForDeletion"];
     if (observed || !(error instanceof SecretsManagerError && taken.includes(error.reason))) throw error;
-    return planAndApply(gateway, desired, await gateway.describeSecret(desired.name), owner, opts.recorded);
+    const found = await withPolicy(gateway, await gateway.describeSecret(desired.name), desired, opts);
+    return planAndApply(gateway, desired, found, owner, opts.recorded);
   }
+}
+
+/**
+ * The resource policy is read (one GetResourcePolicy) only for a secret whose manifest
+ * declares one or whose last deployment had one: no other secret pays for the feature.
+ */
+async function withPolicy(
+  gateway: SecretsGateway,
+  observed: ObservedSecret | undefined,
+  desired: DesiredSecret,
+  opts: ReconcileOptions,
+): Promise<ObservedSecret | undefined> {
+  if (!observed || observed.deletedDate || (!desired.resourcePolicy && !opts.hadPolicy)) return observed;
+  return { ...observed, resourcePolicy: (await gateway.getResourcePolicy(observed.arn)) ?? null };
 }
 
 /**
@@ -40,15 +62,23 @@ export async function reconcile(
  */
 async function observe(
   gateway: SecretsGateway,
-  name: string,
+  desired: DesiredSecret,
   opts: ReconcileOptions,
 ): Promise<ObservedSecret | undefined> {
+  const { name } = desired;
   if (opts.recorded) {
     const found = await gateway.describeSecret(opts.recorded.arn);
     if (found?.name === name) return found;
   }
-  if (opts.listed) return observeFromListing(gateway, name, opts.listed);
+  // A secret adopted as AWS holds it cannot be created, so a name missing from the stack's
+  // listing (someone else's secret, as adoption expects) is looked up by name.
+  if (opts.listed && canCreate(desired)) return observeFromListing(gateway, name, opts.listed);
   return gateway.describe(name, { replication: true });
+}
+
+function canCreate(desired: DesiredSecret): boolean {
+  const { value } = desired;
+  return value.kind !== "parts" || value.whole !== undefined || value.fields !== undefined;
 }
 
 export interface ReconcileOptions {
@@ -64,6 +94,8 @@ export interface ReconcileOptions {
    * may still carry the recorded owner's tag (a renamed stack re-tags it).
    */
   recorded?: RecordedSecret;
+  /** The last deployment declared a resource policy: it is read, and deleted if the manifest dropped it. */
+  hadPolicy?: boolean;
 }
 
 async function observeFromListing(
@@ -125,14 +157,26 @@ export async function updateValue(
     versionId,
     replicationStatus: deployed.replicationStatus,
   });
-  if (deployed.versionId === desired.token || deployed.versionId === desired.rewriteToken)
+  const { value } = desired;
+  if (
+    value.kind !== "parts" &&
+    (deployed.versionId === desired.token || deployed.versionId === desired.rewriteToken)
+  )
     return applied(deployed.versionId);
   const recorded = { arn: deployed.arn, owner: deployed.owner };
   if (!(await gateway.isTaggedAs(deployed.arn, owner)))
     return reconcile(gateway, desired, owner, { recorded });
   try {
+    if (value.kind === "parts") {
+      // Planned as if the recorded version were still current: a JSON merge reads AWSCURRENT
+      // itself, wherever a rotation moved it since; a whole kept value is written only for
+      // a new generation, never over a value AWS holds.
+      const ops = partsOps(deployed.arn, value, { [deployed.versionId]: [AWSCURRENT] });
+      const done = await apply(gateway, desired, ops);
+      return applied(done?.versionId ?? deployed.versionId);
+    }
     return applied(
-      await writeValue(gateway, desired.value, {
+      await writeValue(gateway, value, {
         type: "putValue",
         secretId: deployed.arn,
         token: desired.token,
@@ -172,6 +216,10 @@ export interface KnownState {
   versionId?: string;
   /** The digest recorded with it; reused while that version is still current. */
   digest?: ValueDigest;
+  /** The parts AWS keeps (seed-once, generated): a whole kept value is never read. */
+  kept?: KeptValue;
+  /** The secret declares (or had) a resource policy: read it too (one GetResourcePolicy). */
+  hasPolicy?: boolean;
   /** The secret had replicas: observe replication too (one DescribeSecret). */
   hasReplicas?: boolean;
   /**
@@ -188,6 +236,7 @@ export interface KnownState {
 }
 
 export interface ReadResult {
+  /** With `resourcePolicy` read when `known.hasPolicy`. */
   observed: ObservedSecret;
   current: { versionId: string; digest: ValueDigest };
 }
@@ -211,16 +260,28 @@ export async function readSecret(
   });
   const observed = listed ?? (known.arn !== undefined ? await gateway.describeSecret(known.arn) : undefined);
   if (!observed || observed.deletedDate) return undefined;
+  const withPolicy = known.hasPolicy
+    ? { ...observed, resourcePolicy: (await gateway.getResourcePolicy(observed.arn)) ?? null }
+    : observed;
   const versionId = currentVersionId(observed.versionStages);
-  if (versionId !== undefined && versionId === known.versionId && known.digest) {
-    return { observed, current: { versionId, digest: known.digest } };
+  // A whole seed-once or generated value is AWS's to change: its digest is its declaration.
+  const unread = known.kept?.whole !== undefined || versionId === known.versionId;
+  if (versionId !== undefined && unread && known.digest) {
+    return { observed: withPolicy, current: { versionId, digest: known.digest } };
   }
   const value = await gateway.getCurrentValue(name);
   if (!value) return undefined;
   return {
-    observed,
-    current: { versionId: value.versionId, digest: digestValue(name, asResolved(value, known), hmacKey) },
+    observed: withPolicy,
+    current: { versionId: value.versionId, digest: digestOf(name, value, known, hmacKey) },
   };
+}
+
+function digestOf(name: string, value: CurrentValue, known: KnownState, hmacKey: Buffer): ValueDigest {
+  if (known.kept?.keys && value.payload.type === "string" && parseObject(value.payload.text)) {
+    return observedDigest(name, known.kept, value.payload.text, hmacKey);
+  }
+  return digestValue(name, asResolved(value, known), hmacKey);
 }
 
 /**
@@ -232,19 +293,8 @@ function asResolved(value: CurrentValue, known: KnownState): ResolvedValue {
   const { payload } = value;
   if (payload.type === "binary") return { kind: "binary", bytes: payload.bytes };
   if (known.digest?.kind === "json") {
-    const fields = parseJsonObject(payload.text);
+    const fields = parseObject(payload.text);
     if (fields) return { kind: "json", text: payload.text, fields };
   }
   return { kind: "string", text: payload.text };
-}
-
-function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

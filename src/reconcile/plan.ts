@@ -1,13 +1,18 @@
 import { UserError } from "../errors.js";
-import type { DeletionSpec, ReplicaSpec } from "../manifest/spec.js";
+import type { DeletionSpec, ReplicaSpec, RotationSpec } from "../manifest/spec.js";
 import { sameKmsKey } from "./kms.js";
+import { samePolicy } from "./policy.js";
 import {
   AWSCURRENT,
+  AWSPENDING,
   CLAIM_TAG,
   type DesiredSecret,
+  type ObservedRotation,
   type ObservedSecret,
   type Operation,
   OWNER_TAG,
+  type ValueParts,
+  WHOLE_VALUE,
 } from "./types.js";
 
 /**
@@ -27,7 +32,12 @@ export function plan(
   if (desired.tags[OWNER_TAG] !== owner) {
     throw new Error(`desired tags of "${desired.name}" must carry ${OWNER_TAG}=${owner}`);
   }
-  if (!observed) return [createOp(desired)];
+  if (!observed)
+    return [
+      createOp(desired),
+      ...policyOps(desired.name, desired, undefined),
+      ...rotationOps(desired.name, desired, undefined),
+    ];
   assertMayManage(desired, observed, owner, recorded);
   if (!observed.replicasObserved) {
     throw new Error(`planning "${desired.name}" needs an observation that includes replication`);
@@ -37,7 +47,11 @@ export function plan(
     ...(observed.deletedDate ? [{ type: "restore" as const, secretId }] : []),
     ...tagOps(secretId, desired.tags, observed.tags),
     ...metadataOps(secretId, desired, observed),
-    ...valueOps(secretId, desired, observed.versionStages),
+    ...(desired.value.kind === "parts"
+      ? partsOps(secretId, desired.value, observed.versionStages)
+      : valueOps(secretId, desired, observed.versionStages)),
+    ...policyOps(secretId, desired, observed),
+    ...rotationOps(secretId, desired, observed),
     ...replicaOps(secretId, desired, observed),
   ];
 }
@@ -91,6 +105,14 @@ export function planDeletion(
 
 /** One CreateSecret with every parameter inline: a new secret costs one call. */
 function createOp(desired: DesiredSecret): Operation {
+  const { value } = desired;
+  if (value.kind === "parts" && !value.whole && !value.fields) {
+    throw new UserError(
+      `Secret "${desired.name}" does not exist, and its manifest has no value to create it with.`,
+      undefined,
+      "`updatePolicy: IfNotExists` without spec.value only takes over an existing secret's value; add spec.value (a seed, or `generate`) to create it, or create the secret first.",
+    );
+  }
   return {
     type: "create",
     name: desired.name,
@@ -206,6 +228,104 @@ function valueOps(
       ...fromVersionId,
     },
   ];
+}
+
+/**
+ * A value with kept parts is written only when AWS holds none of it, when a generated part
+ * is due for a new generation, or (JSON) when the enforced keys may differ: apply then reads
+ * AWS's value once and writes only if the merged value differs.
+ */
+export function partsOps(
+  secretId: string,
+  parts: ValueParts,
+  versionStages: Record<string, string[]>,
+): Operation[] {
+  const current = currentVersionId(versionStages);
+  const fromVersionId = current !== undefined ? { fromVersionId: current } : {};
+  if (current === undefined) {
+    return parts.whole || parts.fields ? [{ type: "writeParts", secretId, read: false }] : [];
+  }
+  if (parts.whole) {
+    const renew = parts.regenerate.includes(WHOLE_VALUE) && "generate" in parts.whole;
+    return renew ? [{ type: "writeParts", secretId, read: false, ...fromVersionId }] : [];
+  }
+  if (parts.fields && (parts.verify || parts.regenerate.length > 0)) {
+    return [{ type: "writeParts", secretId, read: true, ...fromVersionId }];
+  }
+  return [];
+}
+
+/**
+ * PutResourcePolicy when the declared document differs in meaning from AWS's (or
+ * blockPublicPolicy changed); DeleteResourcePolicy when the manifest dropped a policy AWS
+ * still has. A policy that was not read (`undefined`) is left alone.
+ */
+function policyOps(
+  secretId: string,
+  desired: DesiredSecret,
+  observed: ObservedSecret | undefined,
+): Operation[] {
+  const wanted = desired.resourcePolicy;
+  const held = observed?.resourcePolicy;
+  if (!wanted) return held ? [{ type: "deletePolicy", secretId }] : [];
+  if (held && !wanted.force && samePolicy(held, wanted.document)) return [];
+  return [
+    { type: "putPolicy", secretId, document: wanted.document, blockPublicPolicy: wanted.blockPublicPolicy },
+  ];
+}
+
+/**
+ * RotateSecret when the rotation AWS reports (from the same ListSecrets / DescribeSecret,
+ * no extra call) differs from the manifest's; CancelRotateSecret when the manifest dropped
+ * a rotation it declared and AWS still has it enabled. AWS refuses to start a rotation while a version other than the
+ * current one carries AWSPENDING (an unfinished rotation), so that is reported first.
+ */
+function rotationOps(
+  secretId: string,
+  desired: DesiredSecret,
+  observed: ObservedSecret | undefined,
+): Operation[] {
+  const wanted = desired.rotation;
+  if (!wanted)
+    return desired.hadRotation && observed?.rotation?.enabled ? [{ type: "cancelRotation", secretId }] : [];
+  if (sameRotation(wanted, observed?.rotation)) return [];
+  const pending = observed ? pendingVersion(observed.versionStages) : undefined;
+  if (pending !== undefined) {
+    throw new UserError(
+      `Secret "${desired.name}" has a rotation that did not finish: version ${pending} still carries ${AWSPENDING}, so Secrets Manager refuses to set up rotation again.`,
+      undefined,
+      `Check the rotation function's logs (its finishSecret step did not run). If that version is not wanted, remove the label: aws secretsmanager update-secret-version-stage --secret-id ${desired.name} --version-stage ${AWSPENDING} --remove-from-version-id ${pending}; then deploy again.`,
+    );
+  }
+  return [{ type: "rotate", secretId, rotation: wanted }];
+}
+
+/**
+ * Whether AWS runs the rotation a manifest declares (rotateImmediately is a request flag,
+ * not a setting). Only what the manifest sets is compared, and a day count also matches
+ * its `rate(N days)` form: AWS may report a schedule in either form, or a window the
+ * manifest left to its default, and neither must cause a RotateSecret on every run.
+ */
+export function sameRotation(wanted: RotationSpec, held: ObservedRotation | undefined): boolean {
+  if (!held?.enabled) return false;
+  const days = wanted.automaticallyAfterDays;
+  const schedule =
+    days !== undefined
+      ? held.automaticallyAfterDays === days || held.scheduleExpression === `rate(${days} days)`
+      : held.scheduleExpression === wanted.scheduleExpression;
+  return (
+    (wanted.managed === true || wanted.lambdaArn === held.lambdaArn) &&
+    schedule &&
+    (wanted.duration === undefined || wanted.duration === held.duration)
+  );
+}
+
+/** A version carrying AWSPENDING without AWSCURRENT: a rotation still in progress, or one that failed. */
+export function pendingVersion(versionStages: Record<string, string[]>): string | undefined {
+  return Object.keys(versionStages).find((id) => {
+    const stages = versionStages[id] ?? [];
+    return stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT);
+  });
 }
 
 export function currentVersionId(versionStages: Record<string, string[]>): string | undefined {

@@ -49,11 +49,14 @@ export async function resolveValue(spec: SecretValueSpec, ctx: ResolveContext): 
       return { kind: "binary", bytes: await resolveBinary(spec.ref, ctx, "/spec/value/binary") };
     case "json":
       return resolveJson(spec.fields, ctx);
+    case "generate":
+      throw new Error("a generated value has no reference to resolve: the reconciler generates it");
   }
 }
 
 /** The sops files a spec reads (root-relative, manifest order, no duplicates). */
 export function referencedFiles(spec: SecretValueSpec): string[] {
+  if (spec.kind === "generate") return [];
   const refs = spec.kind === "json" ? Object.values(spec.fields) : [spec.ref];
   return [...new Set(refs.filter(isSopsRef).map((ref) => ref.fromSops.file))];
 }
@@ -122,7 +125,8 @@ async function resolveJson(
   const entries = await Promise.all(
     Object.entries(fields).map(async ([key, spec]): Promise<[string, TreeNode | JsonLiteral]> => {
       const field = `/spec/value/json/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
-      if (!isRef(spec)) return [key, { literal: spec }];
+      // isRef refuses a generated key, so anything else is a literal.
+      if (!isRef(spec)) return [key, { literal: spec as JsonLiteral["literal"] }];
       if (!isSopsRef(spec)) return [key, str(envValue(spec, ctx, field))];
       const node = await sopsNode(spec, ctx, field);
       sopsJson(node, COMPACT, spec, ctx, field);
@@ -236,6 +240,9 @@ function location(ctx: ResolveContext, field: string) {
 }
 
 function isRef(spec: JsonFieldSpec): spec is ValueRef {
+  if (typeof spec === "object" && spec !== null && "generate" in spec) {
+    throw new Error("a generated JSON key has no reference to resolve: the reconciler generates it");
+  }
   return typeof spec === "object" && spec !== null;
 }
 

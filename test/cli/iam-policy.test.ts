@@ -17,6 +17,7 @@ import { SECRETS_MANAGER_OPERATIONS } from "../../src/aws/actions";
 import type { PolicyDocument, PolicyStatement } from "../../src/cli/commands/iam-policy";
 import { main } from "../../src/cli/main";
 import { ageKey, createProject, manifest, sm, sopsEncrypt, unique } from "../pulumi/support";
+import { createRotationLambda } from "../reconcile/rotation-lambda";
 import { type FaultProxy, type LoggedRequest, startFaultProxy } from "../support/fault-proxy";
 import { ensureKmsAlias } from "../support/kms";
 import { type PulumiProject, pulumiOp, writeProjectFile } from "../support/pulumi";
@@ -48,6 +49,8 @@ async function cli(args: string[], cwd: string) {
  */
 function requiredPermissions(req: LoggedRequest): { action: string; resource: string }[] {
   if (req.target === "ListSecrets") return [{ action: "secretsmanager:ListSecrets", resource: "*" }];
+  if (req.target === "GetRandomPassword")
+    return [{ action: "secretsmanager:GetRandomPassword", resource: "*" }];
   if (req.target === "BatchGetSecretValue") {
     return [
       { action: "secretsmanager:BatchGetSecretValue", resource: "*" },
@@ -62,6 +65,9 @@ function requiredPermissions(req: LoggedRequest): { action: string; resource: st
     if (Array.isArray(req.params.AddReplicaRegions) && req.params.AddReplicaRegions.length > 0)
       out.push({ action: "secretsmanager:ReplicateSecretToRegions", resource });
   }
+  // RotateSecret: the caller must also be allowed to invoke the rotation function.
+  if (req.target === "RotateSecret" && typeof req.params.RotationLambdaARN === "string")
+    out.push({ action: "lambda:InvokeFunction", resource: req.params.RotationLambdaARN });
   return out;
 }
 
@@ -108,6 +114,7 @@ describe("iam-policy covers a real deployment", () => {
     token: `${base}/token`,
     adopted: `${base}/adopted`,
     pending: `${base}/pending`,
+    rotated: `${base}/rotated`,
   };
   let project: PulumiProject;
   let proxy: FaultProxy;
@@ -243,6 +250,47 @@ describe("iam-policy covers a real deployment", () => {
     expect(counts).toMatchObject({ RestoreSecret: 1 });
   });
 
+  it("generated and seed-once keys, rotation and a resource policy: set, updated, refreshed, dropped", async () => {
+    const lambdaArn = await createRotationLambda(
+      inject("motoEndpoint"),
+      `iam-rotate-${Date.now().toString(36)}`,
+    );
+    const rotatedManifest = (extra: string[]) =>
+      manifest(
+        names.rotated,
+        [
+          "  value:",
+          "    json:",
+          "      host: { fromEnv: IAM_ROT_HOST }",
+          "      password: { generate: { length: 20 } }",
+          "      note: { fromEnv: IAM_TOKEN, updatePolicy: IfNotExists }",
+          ...extra,
+        ].join("\n"),
+      );
+    writeProjectFile(
+      project,
+      "manifests/rotated.yaml",
+      rotatedManifest([
+        `  rotation: { lambdaArn: "${lambdaArn}", automaticallyAfterDays: 30 }`,
+        `  resourcePolicy: { document: { Statement: { Effect: Allow, Principal: { AWS: "arn:aws:iam::${ACCOUNT}:root" }, Action: "secretsmanager:GetSecretValue", Resource: "*" } } }`,
+      ]),
+    );
+    env.IAM_ROT_HOST = "a";
+    expect(await step("up")).toMatchObject({
+      GetRandomPassword: 1,
+      RotateSecret: 1,
+      PutResourcePolicy: 1,
+    });
+    env.IAM_ROT_HOST = "b";
+    expect(await step("up")).toMatchObject({ GetSecretValue: 1, PutSecretValue: 1 });
+    expect(await step("refresh")).toMatchObject({ GetResourcePolicy: 1 });
+    writeProjectFile(project, "manifests/rotated.yaml", rotatedManifest([]));
+    expect(await step("up")).toMatchObject({
+      CancelRotateSecret: 1,
+      DeleteResourcePolicy: 1,
+    });
+  });
+
   it("delete of a removed manifest (replicas first), allowed through the ownership tag", async () => {
     rmSync(path.join(project.dir, "manifests/db.yaml"));
     const counts = await step("up");
@@ -254,14 +302,20 @@ describe("iam-policy covers a real deployment", () => {
     const granted = new Set(
       (lastPolicy?.Statement ?? []).flatMap((s) => s.Action).filter((a) => a.startsWith("secretsmanager:")),
     );
-    expect([...granted].sort()).toEqual([...seenActions].sort());
+    expect([...granted].sort()).toEqual(
+      [...seenActions].filter((a) => a.startsWith("secretsmanager:")).sort(),
+    );
     // "*" only where the API has no resource, or under the ownership-tag condition.
     for (const s of lastPolicy?.Statement ?? []) {
       if (!s.Action.some((a) => a.startsWith("secretsmanager:"))) continue;
       const wide = asList(s.Resource).filter((r) => r.endsWith(":secret:*") || r === "*");
       if (wide.length === 0) continue;
       if (s.Resource === "*")
-        expect(s.Action.sort()).toEqual(["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"]);
+        expect(s.Action.sort()).toEqual([
+          "secretsmanager:BatchGetSecretValue",
+          "secretsmanager:GetRandomPassword",
+          "secretsmanager:ListSecrets",
+        ]);
       else expect(s.Condition).toEqual({ StringEquals: { "aws:ResourceTag/secret-manifests:stack": OWNER } });
     }
   });
@@ -355,6 +409,35 @@ describe("iam-policy output", () => {
     expect(statement(policy, "SopsKmsRoles")?.Resource).toEqual([
       "arn:aws:iam::111122223333:role/sops-reader",
     ]);
+  });
+
+  it("grants GetRandomPassword only when a manifest generates, and InvokeFunction on the rotation functions", async () => {
+    const plain = await cli(["iam-policy", "."], dir);
+    expect(statement(JSON.parse(plain.stdout), "ListAndBatchRead")?.Action).not.toContain(
+      "secretsmanager:GetRandomPassword",
+    );
+    const lambda = "arn:aws:lambda:us-east-1:111122223333:function:rotate-db";
+    const own = mkdtempSync(path.join(tmpdir(), "sm-iam-gen-"));
+    writeFileSync(
+      path.join(own, "gen.yaml"),
+      manifest(
+        "app/gen",
+        `  value: { generate: {} }\n  rotation: { lambdaArn: "${lambda}", automaticallyAfterDays: 30 }`,
+      ),
+    );
+    const res = await cli(["iam-policy", "."], own);
+    rmSync(own, { recursive: true, force: true });
+    const policy = JSON.parse(res.stdout) as PolicyDocument;
+    expect(statement(policy, "ListAndBatchRead")?.Action).toContain("secretsmanager:GetRandomPassword");
+    expect(statement(policy, "InvokeRotationFunctions")).toEqual({
+      Sid: "InvokeRotationFunctions",
+      Effect: "Allow",
+      Action: ["lambda:InvokeFunction"],
+      Resource: [lambda],
+    });
+    expect(statement(policy, "ManageDeclaredSecrets")?.Action).toEqual(
+      expect.arrayContaining(["secretsmanager:RotateSecret", "secretsmanager:PutResourcePolicy"]),
+    );
   });
 
   it("defaults region and account to *", async () => {

@@ -32,7 +32,7 @@ describe("the compiled secret-manifests bin", () => {
     const result = await spawnCli(bin, ["validate", "examples/"]);
     expect(result).toEqual({
       code: 0,
-      stdout: "sops keys needed: age (3 files)\n4 files, 7 manifests, 7 secrets, 0 errors, 0 warnings\n",
+      stdout: "sops keys needed: age (3 files)\n5 files, 9 manifests, 9 secrets, 0 errors, 0 warnings\n",
       stderr: "",
     });
   });

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isUserError, type UserError } from "../../src/errors";
 import { loadManifests, type SecretSpec } from "../../src/manifest/index";
+import type { SecretValueSpec } from "../../src/manifest/spec";
 import { clearDecryptCache, type ResolveContext, resolveValue } from "../../src/sources/index";
 import { REPO_ROOT } from "./support";
 
@@ -45,7 +46,7 @@ async function loadOne(text: string): Promise<SecretSpec> {
 }
 
 async function failure(spec: SecretSpec, ctx: Partial<ResolveContext> = {}): Promise<UserError> {
-  const error = await resolveValue(spec.value, {
+  const error = await resolveValue(spec.value as SecretValueSpec, {
     rootDir: root,
     env: KEY_ENV,
     manifest: spec.source,
@@ -99,7 +100,7 @@ describe("errors at resolution point at the reference", () => {
 });
 
 describe("resolution stays in the project root", () => {
-  const spec = (file: string): SecretSpec["value"] => ({
+  const spec = (file: string): SecretValueSpec => ({
     kind: "string",
     ref: { fromSops: { file, path: "db.password" } },
   });

@@ -9,9 +9,13 @@ import type {
   RawBinary,
   RawBinaryLocation,
   RawDeletion,
+  RawGenerate,
+  RawJsonRef,
   RawManifest,
   RawMetadata,
   RawReplica,
+  RawResourcePolicy,
+  RawRotation,
   RawSopsLocation,
   RawSpec,
   RawValue,
@@ -41,16 +45,24 @@ const tables: [pointer: string, fields: Record<string, "required" | "optional">]
     "/properties/spec",
     {
       kmsKeyId: "optional",
-      value: "required",
+      updatePolicy: "optional",
+      value: "optional",
       replicas: "optional",
       forceOverwriteReplicaSecret: "optional",
       deletion: "optional",
       adopt: "optional",
+      rotation: "optional",
+      resourcePolicy: "optional",
     } satisfies Fields<RawSpec>,
   ],
   [
     "/properties/spec/properties/value",
-    { string: "optional", json: "optional", binary: "optional" } satisfies Fields<RawValue>,
+    {
+      string: "optional",
+      json: "optional",
+      binary: "optional",
+      generate: "optional",
+    } satisfies Fields<RawValue>,
   ],
   [
     "/properties/spec/properties/value/properties/binary",
@@ -78,6 +90,49 @@ const tables: [pointer: string, fields: Record<string, "required" | "optional">]
   [
     "/$defs/valueRef/properties/fromSops",
     { file: "required", path: "optional" } satisfies Fields<RawSopsLocation>,
+  ],
+  [
+    "/$defs/jsonRef",
+    {
+      fromEnv: "optional",
+      allowEmpty: "optional",
+      fromSops: "optional",
+      updatePolicy: "optional",
+      generate: "optional",
+    } satisfies Fields<RawJsonRef>,
+  ],
+  [
+    "/$defs/generate",
+    {
+      length: "optional",
+      excludeCharacters: "optional",
+      excludeNumbers: "optional",
+      excludePunctuation: "optional",
+      excludeUppercase: "optional",
+      excludeLowercase: "optional",
+      includeSpace: "optional",
+      requireEachIncludedType: "optional",
+      generation: "optional",
+    } satisfies Fields<RawGenerate>,
+  ],
+  [
+    "/$defs/rotation",
+    {
+      lambdaArn: "optional",
+      managed: "optional",
+      automaticallyAfterDays: "optional",
+      scheduleExpression: "optional",
+      duration: "optional",
+      rotateImmediately: "optional",
+    } satisfies Fields<RawRotation>,
+  ],
+  [
+    "/$defs/resourcePolicy",
+    {
+      document: "optional",
+      fromFile: "optional",
+      blockPublicPolicy: "optional",
+    } satisfies Fields<RawResourcePolicy>,
   ],
 ];
 

@@ -90,6 +90,7 @@ describe("valid manifests", () => {
         description: "Payments database credentials (primary cluster)",
         tags: { team: "payments", "cost-center": "1234", "data-classification": "confidential" },
         kmsKeyId: "alias/demo-payments",
+        updatePolicy: "Replace",
         value: {
           kind: "json",
           fields: {
@@ -126,8 +127,10 @@ describe("valid manifests", () => {
   it("validates every example, skipping the sops-encrypted YAML among them", async () => {
     const result = await checkManifests(["examples/"], { rootDir: REPO_ROOT });
     expect(result.errors.map((e) => e.format())).toEqual([]);
-    expect(result.specs.map((s) => s.value.kind).sort()).toEqual([
+    expect(result.specs.map((s) => s.value?.kind).sort()).toEqual([
       "binary",
+      "generate",
+      "json",
       "json",
       "json",
       "string",

@@ -50,7 +50,11 @@ function overTheWire<T>(value: T): T {
   return Struct.deserializeBinary(struct.serializeBinary()).toJavaScript() as T;
 }
 
-function inputs(name: string, value: SecretSpec["value"], extra: Partial<ManagedSecretInputs> = {}) {
+function inputs(
+  name: string,
+  value: NonNullable<SecretSpec["value"]>,
+  extra: Partial<ManagedSecretInputs> = {},
+) {
   const news: ManagedSecretInputs = {
     name,
     tags: { [OWNER_TAG]: OWNER },
@@ -79,7 +83,10 @@ async function checked(news: ManagedSecretInputs): Promise<ManagedSecretInputs> 
   return (await crud.check(news, news)).inputs as ManagedSecretInputs;
 }
 
-const envValue = (variable: string): SecretSpec["value"] => ({ kind: "string", ref: { fromEnv: variable } });
+const envValue = (variable: string): NonNullable<SecretSpec["value"]> => ({
+  kind: "string",
+  ref: { fromEnv: variable },
+});
 
 function clientFor(region: string) {
   return new SecretsManagerClient({ region, endpoint: proxy.endpoint });
@@ -214,7 +221,7 @@ describe("JSON values", () => {
   it("keep the manifest's key order through the engine, byte for byte", async () => {
     process.env.CRUD_PW = "pw";
     const name = `${prefix}/json-order`;
-    const value: SecretSpec["value"] = {
+    const value: NonNullable<SecretSpec["value"]> = {
       kind: "json",
       fields: { zeta: "z", user: "app", password: { fromEnv: "CRUD_PW" }, alpha: 1 },
     };

@@ -178,4 +178,28 @@ export class FakeGateway implements SecretsGateway {
     if (s.replicas.length > 0) throw new Error("fake: delete replicas first");
     s.deleted = true;
   }
+
+  // Seed-once, generated, rotation and policy calls are tested against moto
+  // (test/reconcile/value-policies.integration.test.ts), not modelled here.
+  generatePassword(): Promise<string> {
+    throw new Error("fake: generatePassword is not modelled");
+  }
+  readCurrentValue(): Promise<CurrentValue | undefined> {
+    throw new Error("fake: readCurrentValue is not modelled");
+  }
+  rotate(): Promise<void> {
+    throw new Error("fake: rotate is not modelled");
+  }
+  cancelRotation(): Promise<void> {
+    throw new Error("fake: cancelRotation is not modelled");
+  }
+  putResourcePolicy(): Promise<void> {
+    throw new Error("fake: putResourcePolicy is not modelled");
+  }
+  getResourcePolicy(): Promise<string | undefined> {
+    throw new Error("fake: getResourcePolicy is not modelled");
+  }
+  deleteResourcePolicy(): Promise<void> {
+    throw new Error("fake: deleteResourcePolicy is not modelled");
+  }
 }

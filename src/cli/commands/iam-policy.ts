@@ -101,6 +101,21 @@ function actionsOf(operations: SecretsManagerOperation[], scope: "account" | "se
 
 const ALL_OPERATIONS = Object.keys(SECRETS_MANAGER_OPERATIONS) as SecretsManagerOperation[];
 
+/** Needed only by manifests that generate a value; every other operation by any manifest. */
+const GENERATE_OPERATIONS: SecretsManagerOperation[] = ["GetRandomPassword"];
+
+function generates(spec: SecretSpec): boolean {
+  const { value } = spec;
+  if (value?.kind === "generate") return true;
+  return (
+    value?.kind === "json" &&
+    Object.values(value.fields).some((f) => f !== null && typeof f === "object" && "generate" in f)
+  );
+}
+
+/** AWS checks lambda:InvokeFunction on the rotation function as the caller of RotateSecret. */
+const ROTATION_LAMBDA_ACTIONS = ["lambda:InvokeFunction"];
+
 /** Builds the policy document. Pure: the specs and the sops keys are already read. */
 export function buildIamPolicy(
   specs: SecretSpec[],
@@ -110,11 +125,14 @@ export function buildIamPolicy(
   const { partition, account } = opts;
   const secretArn = (region: string, name: string) =>
     `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}-??????`;
+  const accountOperations = specs.some(generates)
+    ? ALL_OPERATIONS
+    : ALL_OPERATIONS.filter((op) => !GENERATE_OPERATIONS.includes(op));
   const statements: PolicyStatement[] = [
     {
       Sid: "ListAndBatchRead",
       Effect: "Allow",
-      Action: actionsOf(ALL_OPERATIONS, "account"),
+      Action: actionsOf(accountOperations, "account"),
       Resource: "*",
     },
   ];
@@ -129,6 +147,15 @@ export function buildIamPolicy(
       Effect: "Allow",
       Action: actionsOf(ALL_OPERATIONS, "secret"),
       Resource: sorted(arns),
+    });
+  }
+  const lambdas = sorted(specs.flatMap((s) => (s.rotation?.lambdaArn ? [s.rotation.lambdaArn] : [])));
+  if (lambdas.length > 0) {
+    statements.push({
+      Sid: "InvokeRotationFunctions",
+      Effect: "Allow",
+      Action: ROTATION_LAMBDA_ACTIONS,
+      Resource: lambdas,
     });
   }
   if (opts.stack !== undefined) {
