@@ -1,6 +1,14 @@
 import * as path from "node:path";
-import type { RawDeletion, RawJsonField, RawManifest, RawValue, RawValueRef } from "./raw";
-import type { DeletionSpec, JsonFieldSpec, SecretSpec, SecretValueSpec, SopsRef, ValueRef } from "./spec";
+import type { RawDeletion, RawJsonField, RawManifest, RawResourcePolicy, RawValue, RawValueRef } from "./raw";
+import type {
+  DeletionSpec,
+  JsonFieldSpec,
+  ResourcePolicySpec,
+  SecretSpec,
+  SecretValueSpec,
+  SopsRef,
+  ValueRef,
+} from "./spec";
 
 export interface NormalizeContext {
   /** Manifest path relative to the project root. */
@@ -20,7 +28,12 @@ export function normalizeManifest(raw: RawManifest, ctx: NormalizeContext): Secr
     ...(metadata.description === undefined ? {} : { description: metadata.description }),
     tags: { ...metadata.tags },
     ...(spec.kmsKeyId === undefined ? {} : { kmsKeyId: spec.kmsKeyId }),
-    value: normalizeValue(spec.value, ctx),
+    ...(spec.value === undefined ? {} : { value: normalizeValue(spec.value, ctx) }),
+    updatePolicy: spec.updatePolicy ?? "Replace",
+    ...(spec.rotation === undefined ? {} : { rotation: { ...spec.rotation } }),
+    ...(spec.resourcePolicy === undefined
+      ? {}
+      : { resourcePolicy: normalizePolicy(spec.resourcePolicy, ctx) }),
     replicas: (spec.replicas ?? []).map((r) => ({
       region: r.region,
       ...(r.kmsKeyId === undefined ? {} : { kmsKeyId: r.kmsKeyId }),
@@ -59,6 +72,11 @@ function sopsRef(file: string, keyPath: string | undefined, ctx: NormalizeContex
       ...(keyPath ? { path: keyPath } : {}),
     },
   };
+}
+
+function normalizePolicy(policy: RawResourcePolicy, ctx: NormalizeContext): ResourcePolicySpec {
+  if (policy.fromFile === undefined) return { ...policy };
+  return { ...policy, fromFile: rootRelative(path.resolve(ctx.dir, policy.fromFile), ctx.rootDir) };
 }
 
 function normalizeDeletion(deletion: RawDeletion): DeletionSpec {

@@ -17,13 +17,42 @@ export interface RawMetadata {
   tags?: Record<string, string>;
 }
 
+/** `value` may be absent only with `updatePolicy: IfNotExists` and `adopt: true` (the schema's if/else). */
 export interface RawSpec {
   kmsKeyId?: string;
-  value: RawValue;
+  value?: RawValue;
   replicas?: RawReplica[];
   forceOverwriteReplicaSecret?: boolean;
   deletion?: RawDeletion;
   adopt?: boolean;
+  updatePolicy?: UpdatePolicy;
+  rotation?: RawRotation;
+  resourcePolicy?: RawResourcePolicy;
+}
+
+export type UpdatePolicy = "Replace" | "IfNotExists";
+
+/** The condition under which spec.value may be omitted. */
+export interface RawKeepValueCondition {
+  updatePolicy: "IfNotExists";
+  adopt: true;
+}
+
+/** One of lambdaArn / managed and one of automaticallyAfterDays / scheduleExpression. */
+export interface RawRotation {
+  lambdaArn?: string;
+  managed?: true;
+  automaticallyAfterDays?: number;
+  scheduleExpression?: string;
+  duration?: string;
+  rotateImmediately?: boolean;
+}
+
+/** Exactly one of document / fromFile. */
+export interface RawResourcePolicy {
+  document?: Record<string, unknown>;
+  fromFile?: string;
+  blockPublicPolicy?: boolean;
 }
 
 /** Exactly one field is present (the schema's oneOf). */

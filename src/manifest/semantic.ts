@@ -53,7 +53,7 @@ function duplicateNames(manifests: ValidManifest[]): SemanticError[] {
  * reference counted as empty, so that lower bound already proves some values too large.
  */
 function oversizedJson(spec: SecretSpec): Issue[] {
-  if (spec.value.kind !== "json") return [];
+  if (spec.value?.kind !== "json") return [];
   const fields = Object.entries(spec.value.fields);
   const literalOnly = fields.map(([key, field]) => [
     key,
@@ -93,6 +93,7 @@ function duplicateReplicaRegions(spec: SecretSpec): Issue[] {
 function sopsReferences(spec: SecretSpec): { pointer: string; ref: SopsRef }[] {
   const value = spec.value;
   const refs: { pointer: string; ref: SopsRef }[] = [];
+  if (value === undefined) return refs;
   if (value.kind === "json") {
     for (const [key, field] of Object.entries(value.fields)) {
       if (field !== null && typeof field === "object" && "fromSops" in field) {

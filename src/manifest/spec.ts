@@ -3,6 +3,7 @@
  * (sources, reconcile, pulumi) consumes. It carries references to values, never values.
  * The raw document shape is defined by schemas/secret-manifest.schema.json.
  */
+import type { RawResourcePolicy, RawRotation, UpdatePolicy } from "./raw";
 
 /** A reference to a secret value held outside the manifest. */
 export type ValueRef = EnvRef | SopsRef;
@@ -37,13 +38,22 @@ export interface ReplicaSpec {
 
 export type DeletionSpec = { recoveryWindowInDays: number } | { forceDeleteWithoutRecovery: true };
 
+/** As in the manifest; a policy's `fromFile` is made relative to the project root by the loader. */
+export type RotationSpec = RawRotation;
+export type ResourcePolicySpec = RawResourcePolicy;
+export type { UpdatePolicy };
+
 export interface SecretSpec {
   name: string;
   description?: string;
   /** User tags from metadata.tags, in manifest order. */
   tags: Record<string, string>;
   kmsKeyId?: string;
-  value: SecretValueSpec;
+  /** Absent only with updatePolicy IfNotExists and adopt: the value is whatever AWS holds. */
+  value?: SecretValueSpec;
+  updatePolicy: UpdatePolicy;
+  rotation?: RotationSpec;
+  resourcePolicy?: ResourcePolicySpec;
   replicas: ReplicaSpec[];
   forceOverwriteReplicaSecret: boolean;
   /** Absent means: use the provider default recovery window. */

@@ -1,6 +1,6 @@
 /** SecretManifests: every manifest under some paths, as one ManagedSecret each. */
 import * as pulumi from "@pulumi/pulumi";
-import { isUserError } from "../errors";
+import { isUserError, UserError } from "../errors";
 import { loadManifests } from "../manifest";
 import type { SecretSpec } from "../manifest/spec";
 import { OWNER_TAG } from "../reconcile/types";
@@ -78,6 +78,13 @@ interface SharedArgs {
 }
 
 export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): ManagedSecretArgs {
+  if (spec.value === undefined) {
+    throw new UserError(
+      "spec.value is omitted (keep the value AWS holds), which this provider version cannot apply yet",
+      { ...spec.source, field: "/spec" },
+      "declare spec.value, or upgrade to a version that applies updatePolicy: IfNotExists",
+    );
+  }
   return {
     name: spec.name,
     region: shared.region,

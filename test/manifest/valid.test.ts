@@ -109,6 +109,7 @@ describe("valid manifests", () => {
         forceOverwriteReplicaSecret: false,
         deletion: { recoveryWindowInDays: 7 },
         adopt: false,
+        updatePolicy: "Replace",
         source: { file: "examples/payments-db.yaml", line: 5 },
       },
     ]);
@@ -117,7 +118,7 @@ describe("valid manifests", () => {
   it("validates every example, skipping the sops-encrypted YAML among them", async () => {
     const result = await checkManifests(["examples/"], { rootDir: REPO_ROOT });
     expect(result.errors.map((e) => e.format())).toEqual([]);
-    expect(result.specs.map((s) => s.value.kind).sort()).toEqual([
+    expect(result.specs.map((s) => s.value?.kind).sort()).toEqual([
       "binary",
       "json",
       "json",

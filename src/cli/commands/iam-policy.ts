@@ -230,7 +230,7 @@ function kmsStatements(
 
 /** The AWS KMS master keys of every sops file the specs reference, from metadata only. */
 export async function sopsKmsKeys(specs: SecretSpec[], rootDir: string): Promise<SopsKmsKey[]> {
-  const files = sorted(specs.flatMap((s) => referencedFiles(s.value)));
+  const files = sorted(specs.flatMap((s) => (s.value ? referencedFiles(s.value) : [])));
   const keys = new Map<string, SopsKmsKey>();
   for (const file of files) {
     let metadata: ReturnType<typeof parseMetadata>;
