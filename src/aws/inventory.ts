@@ -16,7 +16,7 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import type { OperationPermissions } from "./actions.js";
-import { toSecretsManagerError } from "./errors.js";
+import { SecretsManagerError, toSecretsManagerError } from "./errors.js";
 
 /** The operations an import calls, with the IAM actions AWS checks (for `iam-policy --import`). */
 export const INVENTORY_OPERATIONS = {
@@ -106,19 +106,24 @@ export class SecretInventory {
     return [...found.values()];
   }
 
-  /** DescribeSecret: the listing's fields plus ReplicationStatus (replica regions, their KMS keys). */
-  async describe(arn: string, name: string): Promise<SecretMetadata> {
-    return this.call("DescribeSecret", name, () =>
-      this.client.send(new DescribeSecretCommand({ SecretId: arn })),
+  /**
+   * DescribeSecret: the listing's fields plus ReplicationStatus (replica regions, their KMS
+   * keys); `gone` when the secret was deleted since it was listed.
+   */
+  async describe(arn: string, name: string): Promise<SecretMetadata | typeof GONE> {
+    return unlessGone(
+      this.call("DescribeSecret", name, () => this.client.send(new DescribeSecretCommand({ SecretId: arn }))),
     );
   }
 
-  /** The resource policy document as stored (JSON text), or undefined when the secret has none. */
-  async resourcePolicy(arn: string, name: string): Promise<string | undefined> {
-    const res = await this.call("GetResourcePolicy", name, () =>
-      this.client.send(new GetResourcePolicyCommand({ SecretId: arn })),
+  /** The resource policy document as stored (JSON text), undefined when it has none, `gone` as above. */
+  async resourcePolicy(arn: string, name: string): Promise<string | undefined | typeof GONE> {
+    const res = await unlessGone(
+      this.call("GetResourcePolicy", name, () =>
+        this.client.send(new GetResourcePolicyCommand({ SecretId: arn })),
+      ),
     );
-    return res.ResourcePolicy;
+    return res === GONE ? GONE : res.ResourcePolicy;
   }
 
   /**
@@ -151,6 +156,18 @@ export class SecretInventory {
     } catch (error) {
       throw toSecretsManagerError(error, operation, secretName);
     }
+  }
+}
+
+/** A secret deleted between the listing and a later read of it. */
+export const GONE = Symbol("gone");
+
+async function unlessGone<T>(read: Promise<T>): Promise<T | typeof GONE> {
+  try {
+    return await read;
+  } catch (e) {
+    if (e instanceof SecretsManagerError && e.reason === "notFound") return GONE;
+    throw e;
   }
 }
 

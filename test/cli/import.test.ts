@@ -17,6 +17,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startListingContract } from "../../scripts/lib/listing-contract.mjs";
+import type { PolicyDocument } from "../../src/cli/commands/iam-policy";
 import { main } from "../../src/cli/main";
 
 const REGION = "us-east-1";
@@ -40,6 +41,15 @@ async function cli(args: string[], cwd: string, stderrIsTTY = false) {
     stderrIsTTY,
   });
   return { code, stdout, stderr };
+}
+
+/** IAM evaluation for what an import policy uses: Allow, exact actions, `*` globs in resources. */
+function allows(policy: PolicyDocument, action: string, resource: string): boolean {
+  const glob = (pattern: string) =>
+    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\/?]/g, "\\$&").replace(/\*/g, ".*")}$`);
+  return policy.Statement.some(
+    (s) => s.Action.includes(action) && [s.Resource].flat().some((r) => glob(r).test(resource)),
+  );
 }
 
 const pad = (i: number) => String(i).padStart(3, "0");
@@ -388,6 +398,47 @@ describe("secret-manifests import", () => {
       false,
     );
     expect(quiet.stderr).not.toContain("\r");
+  });
+
+  it("iam-policy --import allows every call an import makes, and reads values only with --json-keys", async () => {
+    const prefix = `${base}/app7/`;
+    const flags = ["--prefix", prefix, "--with-policies", "--json-keys"];
+    proxy.reset();
+    const res = await cli(["import", ...flags, "--out", "iam", "--dry-run"], work);
+    expect(res.code, res.stderr).toBe(0);
+    const printed = await cli(
+      ["iam-policy", "--import", ...flags, "--region", REGION, "--account", ACCOUNT],
+      work,
+    );
+    expect(printed.code, printed.stderr).toBe(0);
+    const policy = JSON.parse(printed.stdout) as PolicyDocument;
+    const needed = proxy.log().flatMap(({ target, params }) => {
+      if (target === "ListSecrets") return [{ action: "secretsmanager:ListSecrets", resource: "*" }];
+      if (target === "BatchGetSecretValue")
+        return [
+          { action: "secretsmanager:BatchGetSecretValue", resource: "*" },
+          ...(params.SecretIdList as string[]).map((id) => ({
+            action: "secretsmanager:GetSecretValue",
+            resource: id,
+          })),
+        ];
+      return [{ action: `secretsmanager:${target}`, resource: params.SecretId as string }];
+    });
+    expect(new Set(needed.map((n) => n.action))).toEqual(
+      new Set([
+        "secretsmanager:ListSecrets",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetResourcePolicy",
+        "secretsmanager:BatchGetSecretValue",
+        "secretsmanager:GetSecretValue",
+      ]),
+    );
+    const denied = needed.filter(({ action, resource }) => !allows(policy, action, resource));
+    expect(denied).toEqual([]);
+
+    const metadataOnly = await cli(["iam-policy", "--import", "--prefix", prefix], work);
+    const actions = (JSON.parse(metadataOnly.stdout) as PolicyDocument).Statement.flatMap((s) => s.Action);
+    expect(actions.sort()).toEqual(["secretsmanager:DescribeSecret", "secretsmanager:ListSecrets"]);
   });
 
   it("usage errors exit 2; an empty selection exits 1", async () => {

@@ -2,6 +2,7 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { createSecretsManagerClient } from "../../aws/client";
 import {
+  GONE,
   SecretInventory,
   type SecretMetadata,
   type SecretSelection,
@@ -193,18 +194,26 @@ async function readSecrets(
     ...(opts.stack === undefined ? {} : { stack: opts.stack }),
   };
   const listed = await inventory.list(opts.selection, (n) => progress.update(`listed ${n} secrets`));
-  const missing = opts.selection.names.filter((name) => !listed.some((s) => s.Name === name));
+  const listedNames = new Set(listed.map((s) => s.Name));
+  const missing = opts.selection.names.filter((name) => !listedNames.has(name));
+  const full = new Map<string, SecretMetadata>(listed.map((s) => [s.ARN as string, s]));
+  const gone = new Set<string>();
   const importable = listed.filter((s) => refusalFromListing(s, ctx) === undefined);
   const toDescribe = importable.filter(needsDescribe);
-  const described = await mapLimited(toDescribe, (s, done) => {
+  await mapLimited(toDescribe, async (s, done) => {
     progress.update(`described ${done}/${toDescribe.length} replicated secrets`);
-    return inventory.describe(s.ARN as string, s.Name as string);
+    const described = await inventory.describe(s.ARN as string, s.Name as string);
+    if (described === GONE) gone.add(s.ARN as string);
+    else full.set(s.ARN as string, described);
   });
-  const full = new Map<string, SecretMetadata>(listed.map((s) => [s.ARN as string, s]));
-  for (const d of described) full.set(d.ARN as string, d);
-  const extras = await readExtras(inventory, importable, opts, progress);
+  const extras = await readExtras(inventory, importable, opts, progress, gone);
+  const decisions = [...full.values()].map((s) =>
+    gone.has(s.ARN as string)
+      ? { kind: "refused" as const, name: s.Name as string, reason: "deleted while the import ran" }
+      : decide(s, ctx, extras.get(s.ARN as string)),
+  );
   return [
-    ...[...full.values()].map((s) => decide(s, ctx, extras.get(s.ARN as string))),
+    ...decisions,
     ...missing.map((name): Decision => ({ kind: "refused", name, reason: "not found in this Region" })),
   ];
 }
@@ -214,13 +223,15 @@ async function readExtras(
   secrets: SecretMetadata[],
   opts: ImportOptions,
   progress: Progress,
+  gone: Set<string>,
 ): Promise<Map<string, Extras>> {
   const extras = new Map<string, Extras>(secrets.map((s) => [s.ARN as string, {}]));
   if (opts.withPolicies) {
     await mapLimited(secrets, async (s, done) => {
       progress.update(`read ${done}/${secrets.length} resource policies`);
       const policy = await inventory.resourcePolicy(s.ARN as string, s.Name as string);
-      if (policy !== undefined) (extras.get(s.ARN as string) as Extras).policy = policy;
+      if (policy === GONE) gone.add(s.ARN as string);
+      else if (policy !== undefined) (extras.get(s.ARN as string) as Extras).policy = policy;
     });
   }
   if (opts.jsonKeys) {
