@@ -67,6 +67,7 @@ function runCli(args, env) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const moto = await startMoto();
+Object.assign(process.env, awsEnvFor(moto.endpoint));
 const proxy = await startListingContract({ target: moto.endpoint, region: REGION });
 try {
   const replicated = await createAll(moto.endpoint);
