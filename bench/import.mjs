@@ -3,6 +3,8 @@
 // moto behind the ListSecrets contract layer, which counts every call. The bound to meet:
 // ceil(N / 100) ListSecrets plus one DescribeSecret per secret whose listing lacks fields
 // (the replicated ones), and nothing else without --with-policies / --json-keys.
+// The floor, measured in the same run: a bare SDK script in a fresh process making the same
+// ListSecrets and DescribeSecret calls (same filter, same concurrency) and nothing else.
 // Usage: scripts/with-tools npm run build && scripts/with-tools node bench/import.mjs [--n 1000] [--runs 3]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,14 +12,23 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  ListSecretsCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { startListingContract } from "../scripts/lib/listing-contract.mjs";
 import { awsEnvFor, startMoto } from "../scripts/lib/moto.mjs";
 
 const REGION = "us-east-1";
 const root = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
-  options: { n: { type: "string", default: "1000" }, runs: { type: "string", default: "3" } },
+  options: {
+    n: { type: "string", default: "1000" },
+    runs: { type: "string", default: "3" },
+    floor: { type: "boolean", default: false },
+  },
 });
 const N = Number(values.n);
 const RUNS = Number(values.runs);
@@ -44,10 +55,10 @@ async function createAll(endpoint) {
   return requests.filter((r) => r.AddReplicaRegions).length;
 }
 
-function runCli(args, env) {
+function runNode(args, env) {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, [path.join(root, "dist/cli/main.js"), ...args], {
+    const child = spawn(process.execPath, args, {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -62,6 +73,33 @@ function runCli(args, env) {
     child.once("error", reject);
     child.once("close", (code) => resolve({ code, stdout, stderr, ms: performance.now() - start }));
   });
+}
+
+/** The floor: the import's listing and describes with the bare SDK, no manifests, no files. */
+async function floor() {
+  const client = new SecretsManagerClient({});
+  const request = {
+    Filters: [{ Key: "name", Values: ["bench/"] }],
+    MaxResults: 100,
+    IncludePlannedDeletion: true,
+  };
+  const replicated = [];
+  do {
+    const page = await client.send(new ListSecretsCommand(request));
+    for (const s of page.SecretList ?? []) if (s.PrimaryRegion) replicated.push(s.ARN);
+    request.NextToken = page.NextToken;
+  } while (request.NextToken);
+  let next = 0;
+  const worker = async () => {
+    while (next < replicated.length)
+      await client.send(new DescribeSecretCommand({ SecretId: replicated[next++] }));
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+if (values.floor) {
+  await floor();
+  process.exit(0);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -83,16 +121,28 @@ try {
   ];
   const bound = { ListSecrets: Math.ceil(N / 100), DescribeSecret: replicated };
   const rows = [];
+  const floorTimes = [];
+  let floorCounts;
+  for (let run = 0; run < RUNS; run++) {
+    proxy.reset();
+    const res = await runNode([import.meta.filename, "--floor"], env);
+    if (res.code !== 0) throw new Error(`floor exited ${res.code}: ${res.stderr}`);
+    floorTimes.push(res.ms);
+    floorCounts = proxy.counts();
+  }
+  rows.push({
+    label: "floor: bare SDK, the same ListSecrets + DescribeSecret",
+    times: floorTimes,
+    counts: floorCounts,
+  });
   for (const c of cases) {
     const times = [];
     let counts;
     for (let run = 0; run < RUNS; run++) {
       const out = mkdtempSync(path.join(os.tmpdir(), "sm-bench-import-"));
       proxy.reset();
-      const res = await runCli(
-        ["import", "--prefix", "bench/", "--out", out, "--format", "json", ...c.flags],
-        env,
-      );
+      const cli = [path.join(root, "dist/cli/main.js"), "import", "--prefix", "bench/", "--out", out];
+      const res = await runNode([...cli, "--format", "json", ...c.flags], env);
       rmSync(out, { recursive: true, force: true });
       if (res.code !== 0) throw new Error(`import exited ${res.code}: ${res.stderr}`);
       const report = JSON.parse(res.stdout);
@@ -111,17 +161,19 @@ try {
     `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, moto on loopback behind the ListSecrets contract layer; load average ${os.loadavg()[0].toFixed(1)} at the end.`,
   );
   console.log(
-    `N = ${N} secrets (${replicated} replicated), a fresh CLI process per run, ${RUNS} runs per case; wall time includes process start.\n`,
+    `N = ${N} secrets (${replicated} replicated), a fresh process per run (CLI or floor script), ${RUNS} runs per case; wall time includes process start.\n`,
   );
-  console.log("| case | AWS calls | bound | met | median wall | all runs (ms) |");
-  console.log("|---|---|---|---|---|---|");
+  console.log("| case | AWS calls | bound | met | median wall | ratio to floor | all runs (ms) |");
+  console.log("|---|---|---|---|---|---|---|");
   const fmt = (o) =>
     Object.entries(o)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
+  const floorMedian = median(floorTimes);
   for (const r of rows) {
+    const bounds = r.expected ? [fmt(r.expected), r.met ? "yes" : "NO"] : ["", ""];
     console.log(
-      `| ${r.label} | ${fmt(r.counts)} | ${fmt(r.expected)} | ${r.met ? "yes" : "NO"} | ${median(r.times).toFixed(0)} ms | ${r.times.map((t) => t.toFixed(0)).join(", ")} |`,
+      `| ${r.label} | ${fmt(r.counts)} | ${bounds.join(" | ")} | ${median(r.times).toFixed(0)} ms | ${(median(r.times) / floorMedian).toFixed(2)}x | ${r.times.map((t) => t.toFixed(0)).join(", ")} |`,
     );
   }
 } finally {
