@@ -260,39 +260,52 @@ async function mapLimited<T, R>(items: T[], fn: (item: T, done: number) => Promi
   return results;
 }
 
-/** Writes (or, with --dry-run, prints) each file; an existing file is left alone without --force. */
+/**
+ * Writes (or, with --dry-run, prints) each file; an existing file is left alone without
+ * --force. Files are written several at a time (a large import is bound by file system
+ * latency); dry-run output is printed in file order.
+ */
 async function writeFiles(files: PlannedFile[], opts: ImportOptions, io: CliIO): Promise<FileOutcome[]> {
-  const outcomes: FileOutcome[] = [];
-  for (const planned of files) {
-    const display = path.posix.join(
-      opts.outDir.split(path.sep).join("/"),
-      planned.file.split(path.sep).join("/"),
-    );
-    const absolute = path.resolve(io.cwd, opts.outDir, planned.file);
-    const secrets = planned.documents.map((d) => d.name);
-    const text = renderFile(planned);
-    const exists = await fileExists(absolute);
-    if (exists && !opts.force) {
-      outcomes.push({
-        file: display,
-        secrets,
-        action: "skipped",
-        reason: "the file exists (use --force to overwrite)",
-      });
-      continue;
+  const folders = new Map<string, Promise<unknown>>();
+  const ensureFolder = (folder: string) => {
+    let made = folders.get(folder);
+    if (!made) {
+      made = mkdir(folder, { recursive: true });
+      folders.set(folder, made);
     }
-    if (opts.dryRun) {
-      if (opts.format === "text")
-        io.stdout(`# ${exists ? "would overwrite" : "would create"} ${display}\n${text}`);
-      outcomes.push({ file: display, secrets, action: exists ? "would overwrite" : "would create" });
-      continue;
-    }
-    await mkdir(path.dirname(absolute), { recursive: true });
-    // "wx" fails if the file appeared since the check: never overwrite without --force.
-    await writeFile(absolute, text, { flag: opts.force ? "w" : "wx" });
-    outcomes.push({ file: display, secrets, action: exists ? "overwritten" : "created" });
+    return made;
+  };
+  const results = await mapLimited(files, (planned) => writeOne(planned, opts, io.cwd, ensureFolder));
+  for (const { outcome, text } of results) {
+    if (opts.dryRun && opts.format === "text" && outcome.action !== "skipped")
+      io.stdout(`# ${outcome.action} ${outcome.file}\n${text}`);
   }
-  return outcomes;
+  return results.map((r) => r.outcome);
+}
+
+async function writeOne(
+  planned: PlannedFile,
+  opts: ImportOptions,
+  cwd: string,
+  ensureFolder: (folder: string) => Promise<unknown>,
+): Promise<{ outcome: FileOutcome; text: string }> {
+  const file = path.posix.join(opts.outDir.split(path.sep).join("/"), planned.file.split(path.sep).join("/"));
+  const absolute = path.resolve(cwd, opts.outDir, planned.file);
+  const secrets = planned.documents.map((d) => d.name);
+  const text = renderFile(planned);
+  const exists = await fileExists(absolute);
+  if (exists && !opts.force) {
+    return {
+      outcome: { file, secrets, action: "skipped", reason: "the file exists (use --force to overwrite)" },
+      text,
+    };
+  }
+  if (opts.dryRun)
+    return { outcome: { file, secrets, action: exists ? "would overwrite" : "would create" }, text };
+  await ensureFolder(path.dirname(absolute));
+  // "wx" fails if the file appeared since the check: never overwrite without --force.
+  await writeFile(absolute, text, { flag: opts.force ? "w" : "wx" });
+  return { outcome: { file, secrets, action: exists ? "overwritten" : "created" }, text };
 }
 
 async function fileExists(file: string): Promise<boolean> {

@@ -214,8 +214,17 @@ function yamlText(value: unknown): string {
   return doc.toString({ lineWidth: 0, indent: 2 });
 }
 
+/**
+ * What a YAML 1.1 reader may take for something other than a string (numbers, dates, booleans,
+ * null, indicators, `: ` and ` #`, edge spaces); anything else is a string to any reader, and
+ * skips the parse below.
+ */
+const MAYBE_NOT_A_STRING =
+  /^$|^[\s\d+\-.~[\]{}!&*|>'"%@`,?:#]|[:#\n]|\s$|^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+
 /** Whether a YAML 1.1 reader takes the text, written plain, for this same string. */
 function isYaml11String(text: string): boolean {
+  if (!MAYBE_NOT_A_STRING.test(text)) return true;
   try {
     return parse(text, { version: "1.1", logLevel: "silent" }) === text;
   } catch {
