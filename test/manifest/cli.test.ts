@@ -42,7 +42,7 @@ describe("the compiled secret-manifests bin", () => {
     expect(result.stdout).toContain(
       "test/manifest/bad/yaml-syntax-unclosed-flow.yaml:11:3: YAML syntax error",
     );
-    expect(result.stdout).toMatch(/\n67 files, 65 manifests, 2 secrets, 66 errors\n$/);
+    expect(result.stdout).toMatch(/\n71 files, 69 manifests, 2 secrets, 70 errors\n$/);
     expect(result.stdout + result.stderr).not.toMatch(/^\s+at /m);
   });
 
