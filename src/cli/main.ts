@@ -18,7 +18,8 @@ function mainUsage(): string {
 Keeps AWS Secrets Manager in line with declarative YAML manifests. Values come from
 environment variables or sops files and never reach the Pulumi state. The secrets are
 created and updated by "pulumi up" (the SecretManifests component or this package's
-Pulumi.yaml); this CLI holds the offline helpers around it.
+Pulumi.yaml); this CLI holds the helpers around it: offline checks, the IAM policy, and
+manifests for secrets that already exist.
 
 Commands:
 ${list}
