@@ -18,6 +18,8 @@ export interface CliIO {
   stderr(text: string): void;
   /** Paths are resolved from, and reported relative to, this folder. */
   cwd: string;
+  /** stderr is a terminal: commands may show an updating progress line there. */
+  stderrIsTTY?: boolean;
 }
 
 /** One subcommand. Adding a subcommand = one file exporting this + one line in main.ts. */

@@ -4,10 +4,11 @@ import * as path from "node:path";
 import { isUserError, type UserError } from "../errors";
 import { type CliIO, type Command, EXIT, UsageError } from "./command";
 import { iamPolicyCommand } from "./commands/iam-policy";
+import { importCommand } from "./commands/import";
 import { validateCommand } from "./commands/validate";
 
 /** Every subcommand, in help order. */
-const COMMANDS: Command[] = [validateCommand, iamPolicyCommand];
+const COMMANDS: Command[] = [validateCommand, iamPolicyCommand, importCommand];
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -17,7 +18,8 @@ function mainUsage(): string {
 Keeps AWS Secrets Manager in line with declarative YAML manifests. Values come from
 environment variables or sops files and never reach the Pulumi state. The secrets are
 created and updated by "pulumi up" (the SecretManifests component or this package's
-Pulumi.yaml); this CLI holds the offline helpers around it.
+Pulumi.yaml); this CLI holds the helpers around it: offline checks, the IAM policy, and
+manifests for secrets that already exist.
 
 Commands:
 ${list}
@@ -33,6 +35,7 @@ Examples:
   secret-manifests validate manifests/
   secret-manifests validate --format github manifests/
   secret-manifests iam-policy --region eu-west-1 --stack payments/prod manifests/
+  secret-manifests import --prefix prod/payments/ --out manifests
   secret-manifests iam-policy --help
 
 Docs: README.md, docs/manifests.md (format), docs/sources.md (values),
@@ -87,6 +90,7 @@ if (require.main === module) {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     cwd: process.cwd(),
+    stderrIsTTY: process.stderr.isTTY === true,
   };
   main(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;

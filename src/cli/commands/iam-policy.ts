@@ -5,6 +5,7 @@ import {
   SOPS_KMS_ACTIONS,
   SOPS_ROLE_ACTIONS,
 } from "../../aws/actions";
+import { INVENTORY_OPERATIONS, type InventoryOperation } from "../../aws/inventory";
 import { loadManifests, type SopsFileInfo } from "../../manifest/index";
 import type { SecretSpec } from "../../manifest/spec";
 import { OWNER_TAG } from "../../reconcile/types";
@@ -14,6 +15,7 @@ import { type CliIO, type Command, EXIT, parseCommandArgs, rootAndPaths, UsageEr
 const MANAGED_POLICY_MAX_CHARS = 6144;
 
 const usage = `Usage: secret-manifests iam-policy [options] <path>...
+       secret-manifests iam-policy --import [--prefix <p>]... [--with-policies] [--json-keys] [options]
 
 Prints the least-privilege IAM policy (JSON) that the identity running "pulumi up",
 "preview", "refresh" and "destroy" needs for these manifests. Offline: reads the
@@ -33,7 +35,16 @@ The policy allows:
   - with --stack: describe, read and delete on any secret tagged
     secret-manifests:stack=<stack>, so removing a manifest can still delete its secret.
 
+With --import it prints instead the read-only policy "secret-manifests import" needs:
+secretsmanager:ListSecrets on "*" and DescribeSecret on the secrets (under each
+--prefix, else all); GetResourcePolicy with --with-policies; BatchGetSecretValue,
+GetSecretValue and kms:Decrypt via Secrets Manager with --json-keys. No manifests needed.
+
 Options:
+  --import                 Print the policy of "secret-manifests import" (see above).
+  --prefix <prefix>        With --import: only secrets whose name starts with it (repeatable).
+  --with-policies          With --import: also allow reading resource policies.
+  --json-keys              With --import: also allow reading values (key names only).
   --region <region>        Region of the secrets (default "*"; the secrets' Region in
                            the stack config secret-manifests:region or AWS_REGION).
   --account <id>           AWS account id (default "*").
@@ -53,6 +64,7 @@ error, 70 internal error.
 
 Examples:
   secret-manifests iam-policy manifests/
+  secret-manifests iam-policy --import --prefix prod/payments/ --region eu-west-1
   secret-manifests iam-policy --region eu-west-1 --account 111122223333 \\
       --stack payments/prod manifests/ > policy.json
   aws iam put-role-policy --role-name deploy-secrets --policy-name secret-manifests \\
@@ -261,6 +273,49 @@ export function sopsKmsKeys(sopsFiles: SopsFileInfo[]): SopsKmsKey[] {
   return [...keys.values()];
 }
 
+export interface ImportPolicyOptions extends Omit<IamPolicyOptions, "stack"> {
+  /** Name prefixes the import reads; empty: every secret. */
+  prefixes: string[];
+  withPolicies: boolean;
+  jsonKeys: boolean;
+}
+
+/** The read-only policy of `secret-manifests import`, from the operations it can call. */
+export function buildImportPolicy(opts: ImportPolicyOptions): PolicyDocument {
+  const { partition, region, account } = opts;
+  const operations: InventoryOperation[] = [
+    "ListSecrets",
+    "DescribeSecret",
+    ...(opts.withPolicies ? (["GetResourcePolicy"] as const) : []),
+    ...(opts.jsonKeys ? (["BatchGetSecretValue"] as const) : []),
+  ];
+  const of = (scope: "account" | "secret") =>
+    sorted(operations.flatMap((op) => INVENTORY_OPERATIONS[op][scope]));
+  const secretArn = (prefix: string) =>
+    `arn:${partition}:secretsmanager:${region}:${account}:secret:${prefix}*`;
+  const statements: PolicyStatement[] = [
+    { Sid: "ImportList", Effect: "Allow", Action: of("account"), Resource: "*" },
+    {
+      Sid: "ImportReadMetadata",
+      Effect: "Allow",
+      Action: of("secret"),
+      Resource: opts.prefixes.length > 0 ? sorted(opts.prefixes.map(secretArn)) : secretArn(""),
+    },
+  ];
+  if (opts.jsonKeys) {
+    // Reading a value encrypted with a customer managed key also needs the key, via Secrets Manager only.
+    const domain = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+    statements.push({
+      Sid: "ImportDecryptValues",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: `arn:${partition}:kms:${region}:${account}:key/*`,
+      Condition: { StringLike: { "kms:ViaService": `secretsmanager.${region}.${domain}` } },
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
 export const iamPolicyCommand: Command = {
   name: "iam-policy",
   summary: "print the least-privilege IAM policy the manifests need",
@@ -273,6 +328,10 @@ export const iamPolicyCommand: Command = {
       stack: { type: "string" },
       root: { type: "string" },
       "allow-outside-root": { type: "boolean", default: false },
+      import: { type: "boolean", default: false },
+      prefix: { type: "string", multiple: true, default: [] },
+      "with-policies": { type: "boolean", default: false },
+      "json-keys": { type: "boolean", default: false },
       format: { type: "string", default: "json" },
       help: { type: "boolean", short: "h" },
     });
@@ -281,7 +340,12 @@ export const iamPolicyCommand: Command = {
       return EXIT.ok;
     }
     if (values.format !== "json") throw new UsageError(`--format must be json, not "${values.format}"`);
-    if (positionals.length === 0) throw new UsageError("give at least one manifest file, folder or glob");
+    if (!values.import && positionals.length === 0)
+      throw new UsageError("give at least one manifest file, folder or glob (or --import)");
+    if (!values.import && (values.prefix.length > 0 || values["with-policies"] || values["json-keys"]))
+      throw new UsageError("--prefix, --with-policies and --json-keys go with --import");
+    if (values.import && (positionals.length > 0 || values.stack !== undefined))
+      throw new UsageError("--import reads no manifests and takes no --stack");
     if (!/^(\d{12}|\*)$/.test(values.account))
       throw new UsageError(`--account must be a 12-digit account id or "*", not "${values.account}"`);
     if (!/^([a-z]{2}(-[a-z]+)+-\d+|\*)$/.test(values.region))
@@ -291,6 +355,18 @@ export const iamPolicyCommand: Command = {
     if (values.stack !== undefined && values.stack.trim() === "")
       throw new UsageError('--stack must be the owner tag value, "<project>/<stack>"');
 
+    if (values.import) {
+      const policy = buildImportPolicy({
+        partition: values.partition,
+        region: values.region,
+        account: values.account,
+        prefixes: values.prefix,
+        withPolicies: values["with-policies"],
+        jsonKeys: values["json-keys"],
+      });
+      io.stdout(`${JSON.stringify(policy, null, 2)}\n`);
+      return EXIT.ok;
+    }
     const { rootDir, paths } = rootAndPaths(values.root, positionals, io.cwd);
     const { specs, sopsFiles } = await loadManifests(paths, {
       rootDir,
