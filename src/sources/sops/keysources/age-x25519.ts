@@ -51,9 +51,7 @@ const ARMOR_END = "-----END AGE ENCRYPTED FILE-----";
 
 /** The payload of an armored age file, or undefined when no identity opens an X25519 stanza. */
 export function decryptArmored(armored: string, identities: X25519Identity[]): Buffer | undefined {
-  const lines = armored.trim().replaceAll("\r\n", "\n").split("\n");
-  if (lines.shift() !== ARMOR_BEGIN || lines.pop() !== ARMOR_END) throw new AgeFormatError("not armored");
-  const file = Buffer.from(lines.join(""), "base64");
+  const file = dearmor(armored);
   const header = parseHeader(file);
   for (const stanza of header.stanzas) {
     if (stanza.args[0] !== "X25519") continue;
@@ -65,6 +63,20 @@ export function decryptArmored(armored: string, identities: X25519Identity[]): B
     }
   }
   return undefined;
+}
+
+/** age's armor, as strictly as age reads it: full 64-character lines of padded base64, then a shorter last one. */
+function dearmor(armored: string): Buffer {
+  const lines = armored.trim().replaceAll("\r\n", "\n").split("\n");
+  if (lines.shift() !== ARMOR_BEGIN || lines.pop() !== ARMOR_END) throw new AgeFormatError("not armored");
+  const wellFormed = lines.every((line, i) =>
+    i === lines.length - 1
+      ? line.length > 0 && line.length <= 64 && line.length % 4 === 0
+      : line.length === 64 && !line.includes("="),
+  );
+  const body = lines.join("");
+  if (!wellFormed || !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw new AgeFormatError("invalid armor");
+  return Buffer.from(body, "base64");
 }
 
 interface Stanza {
