@@ -69,7 +69,10 @@ export function decryptValue(encrypted: string, dataKey: KeyObject, aad: string)
     const decipher = createDecipheriv("aes-256-gcm", dataKey, ivBytes, { authTagLength: TAG_BYTES });
     decipher.setAAD(encodeText(aad));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    const bytes = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+    const bytes = Buffer.concat([
+      decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
     return { type: type as EncryptedType, bytes };
   } catch {
     throw new CipherError("authentication");

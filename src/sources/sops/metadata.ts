@@ -62,7 +62,8 @@ export function parseMetadata(block: MapNode): SopsMetadata {
   const lastModified = text(block, "lastmodified");
   if (!lastModified) throw new MetadataError("the sops metadata has no lastmodified");
   // sops parses both before it decrypts anything, and refuses the file if either fails.
-  if (!isGoRfc3339(lastModified)) throw new MetadataError("the sops metadata's lastmodified is not an RFC 3339 time");
+  if (!isGoRfc3339(lastModified))
+    throw new MetadataError("the sops metadata's lastmodified is not an RFC 3339 time");
   const version = text(block, "version") ?? "";
   if (!isSopsVersion(version)) throw new MetadataError("the sops metadata's version is not a version number");
   const keyGroupsNode = mapGet(block, "key_groups");
