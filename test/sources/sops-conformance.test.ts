@@ -1,7 +1,7 @@
 /**
  * Native decryption against what the real sops printed, byte for byte, for every committed
  * sops file (test/fixtures/sops/generate.sh: files from sops 3.13.2 and 3.8.1, hand-edited
- * files sops accepts or refuses, the examples): the whole first document as
+ * and derived files that sops accepts or refuses, the examples): the whole first document as
  * `sops decrypt --output-type json` prints it (raw bytes for binary files), and each
  * `--extract` of extracts.tsv. Where sops refused, the native side must refuse too. The
  * expected outputs are committed, so this needs no sops binary; when one is on PATH, the last
@@ -44,9 +44,9 @@ const fixtures = fixtureFiles();
 const suffixOf = (path: string) => (/\.enc\.(yaml|json|env|ini)$/.test(path) ? ".json" : ".out");
 
 describe("native decryption equals sops decrypt --output-type json", () => {
-  it("has the full fixture set: 26 from sops 3.13.2 (4 refused), 11 from sops 3.8.1, 3 demo files", () => {
-    expect(fixtures).toHaveLength(40);
-    expect(fixtures.filter((f) => existsSync(`${f.expected}.refused`))).toHaveLength(4);
+  it("has the full fixture set: 26 from sops 3.13.2, 11 from sops 3.8.1, 9 derived, 3 demo files; 8 refused", () => {
+    expect(fixtures).toHaveLength(49);
+    expect(fixtures.filter((f) => existsSync(`${f.expected}.refused`))).toHaveLength(8);
   });
 
   it.each(fixtures.map((f) => [f.path.slice(FIXTURES.length - "sops".length), f] as const))(

@@ -20,6 +20,8 @@ export const DEMO_ENV: NodeJS.ProcessEnv = {
 
 /** The folder of the files sops 3.8.1 wrote, next to those of the current release. */
 export const OLD_RELEASE_DIR = "sops-3.8.1";
+/** Fixtures edited by one line (generate.sh `derive_all`), which sops accepts or refuses. */
+export const DERIVED_DIR = "derived";
 /** What the real sops printed for each fixture (test/fixtures/sops/generate.sh). */
 export const EXPECTED = join(FIXTURES, "expected");
 
@@ -45,6 +47,7 @@ export function fixtureFiles(): Fixture[] {
   return [
     ...encrypted(FIXTURES).map(fromFixtures),
     ...encrypted(join(FIXTURES, OLD_RELEASE_DIR)).map(fromFixtures),
+    ...encrypted(join(FIXTURES, DERIVED_DIR)).map(fromFixtures),
     ...encrypted(EXAMPLES).map((path) => ({
       path,
       env: DEMO_ENV,

@@ -16,9 +16,13 @@ const ENCRYPTED_TYPES: ReadonlySet<string> = new Set([
   "time",
   "comment",
 ]);
-/** One pattern, base64 checks included: this runs once per value, thousands of times in a cold process. */
-const ENC_PATTERN =
-  /^ENC\[AES256_GCM,data:([A-Za-z0-9+/]*={0,2}),iv:([A-Za-z0-9+/]+={0,2}),tag:([A-Za-z0-9+/]+={0,2}),type:([a-z]+)\]$/;
+/**
+ * sops' own pattern (`aes/cipher.go`): anchored at the start only, so text after the closing
+ * bracket is ignored, and each field runs as far as the pattern allows, as in Go.
+ */
+const ENC_PATTERN = /^ENC\[AES256_GCM,data:([^\n]+),iv:([^\n]+),tag:([^\n]+),type:([^\n]+)\]/;
+/** Go's base64.StdEncoding: padded, standard alphabet; line breaks are skipped. */
+const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const TAG_BYTES = 16;
 
 export interface DecryptedPlaintext {
@@ -35,8 +39,9 @@ export class CipherError extends Error {
   }
 }
 
+/** Looks like an ENC[] value (whether it is a valid one, decryptValue finds out). */
 export function isEncryptedValue(text: string): boolean {
-  return text.startsWith("ENC[") && text.endsWith("]");
+  return text.startsWith("ENC[");
 }
 
 /** The AAD sops binds to a value: its map-key path joined by ":" plus a trailing ":". */
@@ -52,18 +57,29 @@ export function cipherKey(dataKey: Uint8Array): KeyObject {
 export function decryptValue(encrypted: string, dataKey: KeyObject, aad: string): DecryptedPlaintext {
   const parts = ENC_PATTERN.exec(encrypted);
   if (!parts) throw new CipherError("malformed");
-  const [, data = "", iv = "", tag = "", type = ""] = parts;
-  if (!ENCRYPTED_TYPES.has(type)) throw new CipherError("malformed");
-  const tagBytes = Buffer.from(tag, "base64");
-  const ivBytes = Buffer.from(iv, "base64");
-  if (tagBytes.length !== TAG_BYTES || ivBytes.length === 0) throw new CipherError("malformed");
+  const [data, ivBytes, tag] = parts.slice(1, 4).map(goBase64);
+  const type = parts[4] ?? "";
+  if (!data || !ivBytes || !tag || ivBytes.length === 0 || !ENCRYPTED_TYPES.has(type)) {
+    throw new CipherError("malformed");
+  }
+  // Go's GCM takes data and tag as one sealed text whose last 16 bytes are the tag.
+  const sealed = Buffer.concat([data, tag]);
+  if (sealed.length < TAG_BYTES) throw new CipherError("authentication");
   try {
     const decipher = createDecipheriv("aes-256-gcm", dataKey, ivBytes, { authTagLength: TAG_BYTES });
     decipher.setAAD(encodeText(aad));
-    decipher.setAuthTag(tagBytes);
-    const bytes = Buffer.concat([decipher.update(Buffer.from(data, "base64")), decipher.final()]);
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    const bytes = Buffer.concat([
+      decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
     return { type: type as EncryptedType, bytes };
   } catch {
     throw new CipherError("authentication");
   }
+}
+
+function goBase64(text: string): Buffer | undefined {
+  const clean = text.includes("\r") ? text.replaceAll("\r", "") : text;
+  return STD_BASE64.test(clean) ? Buffer.from(clean, "base64") : undefined;
 }

@@ -57,6 +57,14 @@ const WITH_ZONE =
   /^(\d{4})-(\d{1,2})-(\d{1,2})[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?(Z|[-+]\d{2}:\d{2})$/;
 /** A space in a Go layout matches any run of spaces. */
 const NO_ZONE = /^(\d{4})-(\d{1,2})-(\d{1,2}) +(\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?$/;
+/** time.Parse(time.RFC3339, …), which sops applies to `lastmodified`: a one-digit hour and a fraction are accepted. */
+const RFC3339_LAYOUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[-+]\d{2}:\d{2})$/;
+
+export function isGoRfc3339(text: string): boolean {
+  const parts = RFC3339_LAYOUT.exec(text);
+  return parts !== null && marshalTime(parts.slice(1, 9)) !== undefined;
+}
+
 /** time.Time.UnmarshalText: RFC 3339 exactly (two-digit fields, `T`, a zone). */
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[-+]\d{2}:\d{2})$/;
 
@@ -111,4 +119,16 @@ function marshalTime(fields: Array<string | undefined>): string | undefined {
 export function goFloatText(text: string): string | undefined {
   const value = goParseFloat(text);
   return value === undefined ? undefined : goFormatFloat(value);
+}
+
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/**
+ * sops' check of the file's `version` before decrypting (`version.AIsNewerThanB`, blang/semver):
+ * a leading "v" is dropped, "1.…" passes as sops 1, anything else must be semantic versioning.
+ */
+export function isSopsVersion(version: string): boolean {
+  if (version.startsWith("1.")) return true;
+  return SEMVER.test(version.replace(/^v/, ""));
 }

@@ -2,6 +2,7 @@
  * The `sops` metadata block, read from the format-neutral tree (`stores/stores.go` `metadata`).
  * Flat formats (dotenv, INI) store it flattened; `unflattenMetadata` rebuilds the tree first.
  */
+import { isGoRfc3339, isSopsVersion } from "./go-scalars.js";
 import { type MapNode, mapGet, NULL, str, type TreeNode } from "./tree.js";
 
 export interface CryptRules {
@@ -60,12 +61,17 @@ const DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted";
 export function parseMetadata(block: MapNode): SopsMetadata {
   const lastModified = text(block, "lastmodified");
   if (!lastModified) throw new MetadataError("the sops metadata has no lastmodified");
+  // sops parses both before it decrypts anything, and refuses the file if either fails.
+  if (!isGoRfc3339(lastModified))
+    throw new MetadataError("the sops metadata's lastmodified is not an RFC 3339 time");
+  const version = text(block, "version") ?? "";
+  if (!isSopsVersion(version)) throw new MetadataError("the sops metadata's version is not a version number");
   const keyGroupsNode = mapGet(block, "key_groups");
   const keyGroups = keyGroupsNode?.kind === "seq" ? keyGroupsNode.items.map(keyGroup) : [keyGroup(block)];
   return {
     lastModified,
     mac: text(block, "mac") ?? "",
-    version: text(block, "version"),
+    version,
     macOnlyEncrypted:
       text(block, "mac_only_encrypted") === "True" || text(block, "mac_only_encrypted") === "true",
     rules: cryptRules(block),

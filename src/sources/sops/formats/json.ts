@@ -9,7 +9,8 @@ import { FormatError, type ParsedFile, splitMetadata } from "./parsed.js";
 
 export function parseJson(text: string): ParsedFile {
   const parser = new JsonParser(text);
-  const root = parser.document();
+  // sops reads the top-level object token by token and never looks past its closing brace.
+  const root = parser.leadingValue();
   if (root.kind !== "map") throw new FormatError("the top level of a sops JSON file must be an object");
   return splitMetadata([root]);
 }
@@ -33,6 +34,11 @@ class JsonParser {
     private readonly text: string,
     private readonly negativeZeroIsFloat = false,
   ) {}
+
+  /** The first JSON value of the text; whatever follows it is not read. */
+  leadingValue(): TreeNode {
+    return this.value();
+  }
 
   document(): TreeNode {
     const value = this.value();

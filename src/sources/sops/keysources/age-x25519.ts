@@ -51,9 +51,7 @@ const ARMOR_END = "-----END AGE ENCRYPTED FILE-----";
 
 /** The payload of an armored age file, or undefined when no identity opens an X25519 stanza. */
 export function decryptArmored(armored: string, identities: X25519Identity[]): Buffer | undefined {
-  const lines = armored.trim().replaceAll("\r\n", "\n").split("\n");
-  if (lines.shift() !== ARMOR_BEGIN || lines.pop() !== ARMOR_END) throw new AgeFormatError("not armored");
-  const file = Buffer.from(lines.join(""), "base64");
+  const file = dearmor(armored);
   const header = parseHeader(file);
   for (const stanza of header.stanzas) {
     if (stanza.args[0] !== "X25519") continue;
@@ -65,6 +63,39 @@ export function decryptArmored(armored: string, identities: X25519Identity[]): B
     }
   }
   return undefined;
+}
+
+/**
+ * age's armor as Go's age reads it (sops uses it): blank lines before the header, then lines of
+ * at most 64 characters, each strict padded base64 on its own, the first short one last, the
+ * footer, and nothing but whitespace after it.
+ */
+function dearmor(armored: string): Buffer {
+  const lines = armored.split("\n").map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
+  let at = 0;
+  while (at < lines.length && (lines[at] ?? "").trim() === "") at++;
+  if (lines[at++] !== ARMOR_BEGIN) throw new AgeFormatError("not armored");
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const line = lines[at++];
+    if (line === undefined) throw new AgeFormatError("armor not closed");
+    if (line === ARMOR_END) break;
+    const bytes = line.length <= 64 ? strictBase64(line) : undefined;
+    if (!bytes || bytes.length === 0) throw new AgeFormatError("invalid armor line");
+    chunks.push(bytes);
+    if (bytes.length < 48) {
+      if (lines[at++] !== ARMOR_END) throw new AgeFormatError("armor not closed");
+      break;
+    }
+  }
+  if (lines.slice(at).join("\n").trim() !== "") throw new AgeFormatError("data after the armor");
+  return Buffer.concat(chunks);
+}
+
+/** base64.StdEncoding.Strict(): padded, and the unused bits of the last character zero. */
+function strictBase64(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, "base64");
+  return bytes.toString("base64") === text ? bytes : undefined;
 }
 
 interface Stanza {
@@ -93,21 +124,27 @@ function parseHeader(file: Buffer): Header {
   for (let i = 0; i < lines.length; ) {
     const argsLine = lines[i++] ?? "";
     if (!argsLine.startsWith("-> ")) throw new AgeFormatError("invalid stanza");
-    const bodyLines: string[] = [];
+    const body: Buffer[] = [];
     for (;;) {
       const line = lines[i++];
-      if (line === undefined) throw new AgeFormatError("invalid stanza body");
-      bodyLines.push(line);
+      const bytes = line !== undefined && line.length <= BODY_LINE_CHARS ? strictRawBase64(line) : undefined;
+      if (line === undefined || !bytes) throw new AgeFormatError("invalid stanza body");
+      body.push(bytes);
       if (line.length < BODY_LINE_CHARS) break;
     }
-    stanzas.push({ args: argsLine.slice(3).split(" "), body: Buffer.from(bodyLines.join(""), "base64") });
+    const args = argsLine.slice(3).split(" ");
+    if (args.some((arg) => arg === "")) throw new AgeFormatError("invalid stanza");
+    stanzas.push({ args, body: Buffer.concat(body) });
   }
-  return {
-    stanzas,
-    withoutMac: file.subarray(0, macLine + 3),
-    mac: Buffer.from(file.toString("latin1", macLine + 4, macEnd), "base64"),
-    size: macEnd + 1,
-  };
+  const mac = strictRawBase64(file.toString("latin1", macLine + 4, macEnd));
+  if (!mac) throw new AgeFormatError("invalid header MAC");
+  return { stanzas, withoutMac: file.subarray(0, macLine + 3), mac, size: macEnd + 1 };
+}
+
+/** age's base64 in headers: unpadded (RawStdEncoding), strict. */
+function strictRawBase64(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, "base64");
+  return !text.includes("=") && bytes.toString("base64").replace(/=+$/, "") === text ? bytes : undefined;
 }
 
 const X25519_LABEL = "age-encryption.org/v1/X25519";
@@ -116,7 +153,7 @@ const TAG_BYTES = 16;
 
 /** The 16-byte file key if this identity is the stanza's recipient. */
 function unwrapX25519(stanza: Stanza, identity: X25519Identity): Buffer | undefined {
-  const share = Buffer.from(stanza.args[1] ?? "", "base64");
+  const share = strictRawBase64(stanza.args[1] ?? "") ?? Buffer.alloc(0);
   if (stanza.args.length !== 2 || share.length !== 32 || stanza.body.length !== 16 + TAG_BYTES) {
     throw new AgeFormatError("invalid X25519 stanza");
   }

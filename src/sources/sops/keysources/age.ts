@@ -86,16 +86,19 @@ async function runKeyCommand(command: string, env: NodeJS.ProcessEnv, recipients
 export async function decryptAgeKey(key: AgeKey, identities: string[]): Promise<Buffer | undefined> {
   if (identities.length === 0) return undefined;
   const native = identities.map(x25519Identity);
+  let dataKey: Buffer | undefined;
   try {
-    const dataKey = decryptArmored(
+    dataKey = decryptArmored(
       key.enc,
       native.filter((id) => id !== undefined),
     );
-    // Only identities of other kinds (post-quantum) can still open it: ask the package.
-    if (dataKey || native.every((id) => id !== undefined)) return dataKey;
   } catch (error) {
-    if (!(error instanceof AgeFormatError)) throw error;
+    // The key is not valid age as Go's age (and so sops) reads it.
+    if (error instanceof AgeFormatError) return undefined;
+    throw error;
   }
+  // Only identities of other kinds (post-quantum) can still open it: ask the package.
+  if (dataKey || native.every((id) => id !== undefined)) return dataKey;
   return decryptWithPackage(key, identities);
 }
 
