@@ -150,6 +150,12 @@ function toIssue(error: AjvError): Omit<Issue, "at"> {
       return wrongType(pointer, subject, error.params.type, error.data);
     case "const":
       return { pointer, message: `${subject} must be ${JSON.stringify(error.params.allowedValue)}` };
+    case "enum":
+      // The allowed values only: the given one could be a secret pasted in the wrong place.
+      return {
+        pointer,
+        message: `${subject} must be ${(error.params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(" or ")}`,
+      };
     case "pattern":
       return {
         pointer,

@@ -46,7 +46,7 @@ describe("the compiled secret-manifests bin", () => {
     expect(result.stdout).toContain(
       "test/manifest/bad/yaml-syntax-unclosed-flow.yaml:11:3: YAML syntax error",
     );
-    expect(result.stdout).toMatch(/\n79 files, 77 manifests, 2 secrets, 78 errors, 0 warnings\n$/);
+    expect(result.stdout).toMatch(/\n83 files, 81 manifests, 2 secrets, 82 errors, 0 warnings\n$/);
     expect(result.stdout + result.stderr).not.toMatch(/^\s+at /m);
   });
 
