@@ -204,6 +204,7 @@ function stateOf(proj) {
 const ENV_VALUE_A = "env-value-a-0123456789";
 const ENV_VALUE_B = "env-value-b-9876543210";
 const OWNER_TAG = { "secret-manifests:stack": `secret-manifests-inline/${STACK}` };
+const FLOOR_OWNER_TAG = { "secret-manifests:stack": "secret-manifests-inline/floor" };
 const sopsValue = (i) => `sops-value-${i}-${"x".repeat(24)}`;
 
 function sopsFile(dir, keyFile, recipient, count) {
@@ -280,6 +281,15 @@ function ownedSecrets(prefix, m) {
   }));
 }
 
+/** The same secrets under other names and another owner, for a floor sharing moto with the product. */
+function renamed(requests, prefix, mark) {
+  return requests.map((x) => ({
+    ...x,
+    name: x.name.replace(prefix, `${prefix}${mark}`),
+    tags: { ...x.tags, ...FLOOR_OWNER_TAG },
+  }));
+}
+
 /** Sends requests (api-floor.mjs's format) at concurrency P through `endpoint`. */
 async function sendCreates(requestsFile, endpoint) {
   // Asynchronously: the counting proxy runs in this process.
@@ -339,56 +349,75 @@ async function prepare(r) {
     readFileSync(path.join(root, "bench/floor-program.cjs")),
   );
   const peer = project(path.join(work, `peer-${r}`), { floor: true });
-  writeFileSync(path.join(peer.dir, "peer-secrets.json"), JSON.stringify(api));
+  writeFileSync(path.join(peer.dir, "peer-secrets.json"), JSON.stringify(renamed(api, prefix, "q")));
   writeFileSync(path.join(peer.dir, "program.cjs"), readFileSync(path.join(root, "bench/peer-program.cjs")));
   const apiFile = path.join(work, `api-${r}.json`);
-  writeFileSync(apiFile, JSON.stringify(api));
+  writeFileSync(apiFile, JSON.stringify(renamed(api, prefix, "a")));
   return { prefix, prod, floor, peer, apiFile };
 }
 
-/** One run of the product, the engine floor, the API floor and the peer idiom. */
-async function standardRun({ prod, floor, peer, apiFile }, step) {
+/**
+ * One run of the product, the engine floor, the API floor and the peer idiom. Each operation
+ * is measured for all three back to back, in an order that rotates from operation to
+ * operation and from run to run: on a machine whose load drifts, whoever always went first
+ * would be favoured. They share one moto; the floors' secrets have other names and another
+ * owner tag, so the product's listings never see them.
+ */
+async function standardRun({ prod, floor, peer, apiFile }, step, r) {
   const env = { ...aws, SOPS_AGE_KEY_FILE: keyFile, BENCH_VALUE_A: ENV_VALUE_A };
   const changed = { ...env, BENCH_VALUE_A: ENV_VALUE_B };
-  const result = {};
-
-  // The product.
+  const program = "program.cjs";
+  const steps = (...pairs) => pairs;
+  const phases = [
+    [
+      steps(["create", () => pulumiOp(prod, "up", { env })]),
+      steps(
+        ["apiFloor", () => sendCreates(apiFile, proxy.endpoint)],
+        ["floorCreate", () => pulumiOp(floor, "up", { env, program })],
+      ),
+      steps(["peerCreate", () => pulumiOp(peer, "up", { env, program })]),
+    ],
+    [
+      steps(["noopUp", () => pulumiOp(prod, "up", { env, expectNoChanges: true })]),
+      steps(["floorNoopUp", () => pulumiOp(floor, "up", { env, program, expectNoChanges: true })]),
+      steps(["peerNoopUp", () => pulumiOp(peer, "up", { env, program, expectNoChanges: true })]),
+    ],
+    [
+      steps(["preview", () => pulumiOp(prod, "preview", { env })]),
+      steps(["floorPreview", () => pulumiOp(floor, "preview", { env, program })]),
+      steps(),
+    ],
+    [
+      steps(["refresh", () => pulumiOp(prod, "refresh", { env, expectNoChanges: true })]),
+      steps(["floorRefresh", () => pulumiOp(floor, "refresh", { env, program })]),
+      steps(["peerRefresh", () => pulumiOp(peer, "refresh", { env, program, expectNoChanges: true })]),
+    ],
+    [
+      steps(["change", () => pulumiOp(prod, "up", { env: changed })]),
+      steps(["floorChange", () => pulumiOp(floor, "up", { env: changed, program })]),
+      steps(["peerChange", () => pulumiOp(peer, "up", { env: changed, program })]),
+    ],
+  ];
   await resetMoto(moto.endpoint);
-  await step("create", () => pulumiOp(prod, "up", { env }));
+  const results = {};
+  for (const [i, groups] of phases.entries())
+    for (let k = 0; k < groups.length; k++)
+      for (const [label, fn] of groups[(k + i + r) % groups.length]) results[label] = await step(label, fn);
+
   const state = stateOf(prod);
   const managed = JSON.parse(state).deployment.resources.filter((x) => x.type.endsWith(":ManagedSecret"));
-  result.stateBytes = Buffer.byteLength(state);
-  result.resourceBytes = median(managed.map((x) => Buffer.byteLength(JSON.stringify(x))));
-  result.providerBytes = managed[0]?.inputs?.__provider?.length ?? 0;
-  await step("noopUp", () => pulumiOp(prod, "up", { env, expectNoChanges: true }));
-  await step("preview", () => pulumiOp(prod, "preview", { env }));
-  await step("refresh", () => pulumiOp(prod, "refresh", { env, expectNoChanges: true }));
-  const change = await step("change", () => pulumiOp(prod, "up", { env: changed }));
-  result.changed = change.changes.update ?? 0;
-
-  // The API and engine floors.
-  await resetMoto(moto.endpoint);
-  await step("apiFloor", () => sendCreates(apiFile, proxy.endpoint));
-  const program = "program.cjs";
-  await step("floorCreate", () => pulumiOp(floor, "up", { env, program }));
-  await step("floorNoopUp", () => pulumiOp(floor, "up", { env, program, expectNoChanges: true }));
-  await step("floorPreview", () => pulumiOp(floor, "preview", { env, program }));
-  await step("floorRefresh", () => pulumiOp(floor, "refresh", { env, program }));
-  await step("floorChange", () => pulumiOp(floor, "up", { env: changed, program }));
   const floorState = stateOf(floor);
-  result.floorStateBytes = Buffer.byteLength(floorState);
-  result.floorProviderBytes =
-    JSON.parse(floorState).deployment.resources.find((x) => x.type.endsWith(":Noop"))?.inputs?.__provider
-      ?.length ?? 0;
-
-  // The peer idiom (the same names as the API floor's, hence the reset).
-  await resetMoto(moto.endpoint);
-  await step("peerCreate", () => pulumiOp(peer, "up", { env, program }));
-  await step("peerNoopUp", () => pulumiOp(peer, "up", { env, program, expectNoChanges: true }));
-  await step("peerRefresh", () => pulumiOp(peer, "refresh", { env, program, expectNoChanges: true }));
-  await step("peerChange", () => pulumiOp(peer, "up", { env: changed, program }));
-  result.peerStateBytes = Buffer.byteLength(stateOf(peer));
-  return result;
+  return {
+    changed: results.change.changes.update ?? 0,
+    stateBytes: Buffer.byteLength(state),
+    resourceBytes: median(managed.map((x) => Buffer.byteLength(JSON.stringify(x)))),
+    providerBytes: managed[0]?.inputs?.__provider?.length ?? 0,
+    floorStateBytes: Buffer.byteLength(floorState),
+    floorProviderBytes:
+      JSON.parse(floorState).deployment.resources.find((x) => x.type.endsWith(":Noop"))?.inputs?.__provider
+        ?.length ?? 0,
+    peerStateBytes: Buffer.byteLength(stateOf(peer)),
+  };
 }
 
 /** The large-stack scenario: opt.owned tagged secrets seeded uncounted, then `up` of N new ones. */
@@ -423,7 +452,7 @@ try {
       return res;
     };
     const inputs = await prepare(r);
-    Object.assign(run, await (LARGE ? largeRun : standardRun)(inputs, step));
+    Object.assign(run, await (LARGE ? largeRun : standardRun)(inputs, step, r));
     run.load.push(loadavg()[0]);
     runs.push(run);
   }
@@ -488,7 +517,7 @@ function standardReport() {
   return [
     machineLine,
     `N = ${N} secrets (half env strings, half JSON with a sops key, ${FILES} manifest files), --parallel ${P}${opt["skip-checkpoints"] ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}, ${RUNS} runs; load average (1 min) at the start→end of each run: ${loads}.`,
-    "Ratios are the median of the per-run ratios (product and floor in the same run), then min–max over the runs and ± half that range relative to the median.",
+    "Each operation is measured for the product, the engine floor (with the API floor) and the peer idiom back to back, in an order rotating by operation and run. Ratios are the median of the per-run ratios, then min–max over the runs and ± half that range relative to the median.",
     "",
     "| measure | median | runs | floor (median) | ratio (spread) | goal |",
     "|---|---|---|---|---|---|",
