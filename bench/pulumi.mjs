@@ -578,13 +578,16 @@ function largeReport() {
   const owned = Number(opt.owned);
   const pages = Math.ceil(owned / 100);
   const calls = perSecret("create");
+  // A CreateSecret the SDK sent twice (it saw a timeout or reset under load) is not a listing's cost.
+  const retries = med((x) => Math.max(0, (x.create.counts.CreateSecret ?? 0) - N));
+  const goal = 1 + pages / N;
   return [
     machineLine,
     `Large stack: ${owned.toLocaleString("en-US")} secrets tagged as the stack's seeded straight into moto (uncounted, not in the Pulumi state), then \`pulumi up\` creates N = ${N} new ones (half env strings, half JSON with a sops key), --parallel ${P}${opt["skip-checkpoints"] ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}, ${RUNS} runs; load average (1 min) at the start→end of each run: ${loads}.`,
     "",
     "| measure | median | runs | calls by operation (median) | goal |",
     "|---|---|---|---|---|",
-    `| API calls per created secret | ${calls.toFixed(3)} | ${runs.map((x) => (x.create.calls / N).toFixed(3)).join(", ")} | ${opsOf("create")} | ≤ 1 + ${pages} listing pages / ${N} = ${(1 + pages / N).toFixed(2)}: ${ok(calls <= 1 + (pages + 1) / N)} |`,
+    `| API calls per created secret | ${calls.toFixed(3)} | ${runs.map((x) => (x.create.calls / N).toFixed(3)).join(", ")} | ${opsOf("create")} (SDK retries: ${retries}) | ≤ 1 + ${pages} listing pages / ${N} = ${goal.toFixed(2)}, SDK retries aside: ${ok(calls - retries / N <= goal + 1 / N)} |`,
     `| \`pulumi up\` time | ${ms(med((x) => x.create.ms))} | ${all((x) => x.create.ms)} | | (reported; the engine holds only the N new resources) |`,
   ];
 }
