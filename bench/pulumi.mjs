@@ -47,7 +47,7 @@ const { values: opt } = parseArgs({
     json: { type: "string" },
     keep: { type: "boolean", default: false },
     // The file backend rewrites the whole checkpoint twice per step (O(N^2) per operation);
-    // PULUMI_SKIP_CHECKPOINTS writes it once at the end, for the product and the floor alike.
+    // PULUMI_SKIP_CHECKPOINTS writes it once at the end, for the product and every floor alike.
     "skip-checkpoints": { type: "boolean", default: false },
     // Writes V8 CPU profiles of every Node process of every step (the program and the
     // dynamic-provider process) under DIR/<run>-<step>/, for `node bench/profile-summary.mjs`.
@@ -222,7 +222,7 @@ function sopsFile(dir, keyFile, recipient, count) {
 
 /**
  * Even secrets: a string from an env var; odd: a JSON value with a literal and a sops key.
- * `api` holds the same secrets as plain requests (the API floor, the peer idiom, seeding).
+ * `api` holds the same secrets as plain requests, for the API floor and the peer idiom.
  */
 function manifests(prefix) {
   const files = Array.from({ length: FILES }, () => []);
