@@ -1,4 +1,4 @@
-// Starts the moto server (a real Secrets Manager API) on a free loopback port and
+// Starts the moto server (a Secrets Manager emulator) on a free loopback port and
 // stops it again. Shared by the tests, the demo and the benches.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
