@@ -171,6 +171,16 @@ describe("the version quota", () => {
     expect(current.SecretString).toBe("v0");
   });
 
+  it("the version a write leaves unlabelled (the old AWSPREVIOUS) counts as droppable", async () => {
+    await setContractRules(inject("awsEndpoint"), prefix, { versionQuota: 2, versionMinAgeMs: 0 });
+    const name = `${prefix}previous`;
+    const [, v1, v2] = await putAll(strict, name, ["v0", "v1", "v2"]);
+    expect(await versionIds(strict, name)).toEqual({
+      [v1 ?? ""]: ["AWSPREVIOUS"],
+      [v2 ?? ""]: ["AWSCURRENT"],
+    });
+  });
+
   it("when no unlabelled version is old enough, a new one fails with LimitExceededException", async () => {
     await setContractRules(inject("awsEndpoint"), prefix, { versionQuota: 3 });
     const name = `${prefix}limit`;
