@@ -243,11 +243,11 @@ describe("pulumi end to end", () => {
       [...Object.values(names), `${base}/outside`, `${base}/pending`].sort(),
     );
     for (const value of [...Object.values(plaintext), "db2.internal"]) expect(state).not.toContain(value);
-    // The serialized provider plus digests stay small.
-    const deployment = JSON.parse(state).deployment;
-    const secrets = deployment.resources.filter((r: { type: string }) => r.type.endsWith("ManagedSecret"));
-    expect(secrets.length).toBeGreaterThan(0);
-    for (const r of secrets) expect(JSON.stringify(r).length).toBeLessThan(4096);
+    // What the provider records (the serialized provider, references, digests) stays small,
+    // even for the largest secret of the scenario (JSON value, replica, tags, description);
+    // the engine's own bookkeeping of each resource (stack trace, dependencies) is not ours.
+    for (const r of recorded as { inputs: unknown; outputs: unknown }[])
+      expect(JSON.stringify(r.inputs).length + JSON.stringify(r.outputs).length).toBeLessThan(3072);
   });
 
   it("removing a manifest deletes that secret with its recovery window", async () => {

@@ -81,7 +81,7 @@ interface SecretTrack {
   /** Regions whose replica failed (they stay Failed until removed). */
   failedReplicas: Map<string, string>;
   /** A change within the lag window: the listing entry from before it (undefined: not listed). */
-  lag?: { until: number; before: Json | undefined };
+  lag?: { until: number; before: Json | undefined; region: string };
 }
 
 export async function startAwsContract(opts: { target: string }): Promise<AwsContract> {
@@ -183,6 +183,14 @@ class ContractLayer {
 
   existing(name: string): SecretTrack | undefined {
     return this.secrets.get(name);
+  }
+
+  /** The stale listing entries of secrets inside a lag window (`lagging` picks the windows). */
+  lagging(lagging: (track: SecretTrack) => SecretTrack["lag"] | undefined): Json[] {
+    return [...this.secrets.values()].flatMap((track) => {
+      const before = lagging(track)?.before;
+      return before ? [before] : [];
+    });
   }
 
   forget(name: string): void {
@@ -381,6 +389,7 @@ class Call {
     track.lag = {
       until: now + this.rules.listLagMs,
       before: before && track.descriptionCleared ? withoutDescription(before) : before,
+      region: this.region,
     };
   }
 
@@ -482,15 +491,32 @@ class Call {
     return out;
   }
 
+  /**
+   * A secret inside its lag window is listed as it was before: its stale entry replaces the
+   * current one, and is listed even where the current one no longer matches the filters
+   * (e.g. a tag filter after the tag changed). Stale entries join the first page only.
+   */
   private presentListing(response: Json): Json {
     const now = Date.now();
     const filters = asArray(this.params.Filters) as Json[];
-    const entries = (asArray(response.SecretList) as Json[]).flatMap((entry) => {
+    const includeDeleted = this.params.IncludePlannedDeletion === true;
+    const lagging = (track: SecretTrack | undefined) =>
+      track?.lag && track.lag.until > now && track.lag.region === this.region ? track.lag : undefined;
+    const listed = asArray(response.SecretList) as Json[];
+    const stale =
+      this.params.NextToken === undefined
+        ? this.layer
+            .lagging(lagging)
+            .filter((before) => !listed.some((e) => e.Name === before.Name))
+            .filter((before) => matchesFilters(before, filters, includeDeleted))
+        : [];
+    const entries = [...listed, ...stale].flatMap((entry) => {
       const track = this.layer.existing(String(entry.Name));
       if (!track) return [entry];
       const latest = track.descriptionCleared ? withoutDescription(entry) : entry;
-      const shown = track.lag && track.lag.until > now ? track.lag.before : latest;
-      if (!shown || !matchesFilters(shown, filters, this.params.IncludePlannedDeletion === true)) return [];
+      const lag = lagging(track);
+      const shown = lag ? lag.before : latest;
+      if (!shown || !matchesFilters(shown, filters, includeDeleted)) return [];
       return [
         isRecord(shown.SecretVersionsToStages)
           ? { ...shown, SecretVersionsToStages: withoutDropped(shown.SecretVersionsToStages, track) }
