@@ -35,6 +35,16 @@ export function createSecretsManagerClient(opts: ClientOptions = {}): SecretsMan
   return client;
 }
 
+/**
+ * Secrets Manager's LimitExceededException is a quota (too many versions of a secret, too
+ * many secrets), not throttling, although the SDK lists the code among its throttling
+ * errors: retrying cannot succeed, it only delays the error by a minute of backoff.
+ */
+function isQuotaError(errorInfo: unknown): boolean {
+  const error = (errorInfo as { error?: { name?: unknown } } | undefined)?.error;
+  return error?.name === "LimitExceededException";
+}
+
 /** The SDK's shared retry quota: 500 tokens, 5 per retry, 10 per timeout or reset. */
 const RETRY_QUOTA = 500;
 type WithQuota = { capacity?: number; standardRetryStrategy?: { capacity?: number } };
@@ -62,6 +72,8 @@ function keepRetryQuotaFull(client: SecretsManagerClient): void {
     if (typeof refresh === "function" && !wrapped.has(strategy)) {
       wrapped.add(strategy);
       strategy.refreshRetryTokenForRetry = (...args: unknown[]) => {
+        // Refusing the retry token makes the SDK throw the call's own error at once.
+        if (isQuotaError(args[1])) return Promise.reject(new Error("not retried: a quota"));
         const quota = strategy.standardRetryStrategy ?? strategy;
         if (typeof quota.capacity === "number") quota.capacity = Math.max(quota.capacity, RETRY_QUOTA);
         return refresh.apply(strategy, args);

@@ -95,12 +95,6 @@ export interface SecretsGateway {
    * Each entry is handed out once.
    */
   lookUpOwned(name: string, owner: string): Promise<ObservedSecret | undefined>;
-  /**
-   * Whether the secret with this ARN carries `owner`'s ownership tag, from the same shared
-   * listing. False can also mean "not listed yet" (ListSecrets lags): callers then observe
-   * the secret itself.
-   */
-  isTaggedAs(arn: string, owner: string): Promise<boolean>;
   /** Batched (BatchGetSecretValue) read of the AWSCURRENT value. */
   getCurrentValue(name: string): Promise<CurrentValue | undefined>;
   createSecret(input: CreateSecretInput): Promise<CreatedSecret>;
@@ -151,12 +145,6 @@ export class SecretsManagerGateway implements SecretsGateway {
   private readonly valueByName: Coalescer<CurrentValue>;
   /** Listings of a stack's secrets by owner tag, each shared by this process; see ownedListing. */
   private readonly ownedListings = new Map<string, Promise<OwnedListing>>();
-  /**
-   * ARNs seen tagged with each owner in any listing of this process. Unlike the listings,
-   * kept when a delete or restore drops them (neither changes a tag), so value updates
-   * interleaved with deletes do not list the stack again.
-   */
-  private readonly taggedArns = new Map<string, Set<string>>();
 
   constructor(
     private readonly client: SecretsManagerClient,
@@ -408,15 +396,9 @@ export class SecretsManagerGateway implements SecretsGateway {
     return takeFrom(await this.ownedListing(owner), name);
   }
 
-  async isTaggedAs(arn: string, owner: string): Promise<boolean> {
-    if (this.taggedArns.get(owner)?.has(arn)) return true;
-    await this.ownedListing(owner);
-    return this.taggedArns.get(owner)?.has(arn) === true;
-  }
-
   /**
    * One listing per owner for the whole provider process (one Pulumi operation), at any
-   * size: one call per 100 secrets, shared by every create, value update and refresh read.
+   * size: one call per 100 secrets, shared by every create and refresh read.
    * It cannot go stale through this process's own writes: the secrets it creates are never
    * looked up again, and a delete or restore drops every listing. Each entry is handed out
    * by name once, so a second read of a name asks AWS.
@@ -437,8 +419,6 @@ export class SecretsManagerGateway implements SecretsGateway {
   /** Tag filters match prefixes of any tag: only exact owners are kept. */
   private async listOwned(owner: string): Promise<OwnedListing> {
     const listing: OwnedListing = new Map();
-    const arns = this.taggedArns.get(owner) ?? new Set<string>();
-    this.taggedArns.set(owner, arns);
     const filters = [
       { Key: "tag-key" as const, Values: [OWNER_TAG] },
       { Key: "tag-value" as const, Values: [owner] },
@@ -446,7 +426,6 @@ export class SecretsManagerGateway implements SecretsGateway {
     await this.listAll(filters, (observed) => {
       if (observed.tags[OWNER_TAG] !== owner) return;
       listing.set(observed.name, observed);
-      arns.add(observed.arn);
     });
     return listing;
   }

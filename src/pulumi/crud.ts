@@ -20,7 +20,7 @@ import {
 import { sameKmsKey } from "../reconcile/kms";
 import { recoveryWindowProblem, valueProblem } from "../reconcile/limits";
 import { declaredDigest, keptOf } from "../reconcile/parts";
-import { sameRotation } from "../reconcile/plan";
+import { REPLICA_FAILED, sameRotation } from "../reconcile/plan";
 import { samePolicy } from "../reconcile/policy";
 import {
   type AppliedSecret,
@@ -225,7 +225,25 @@ async function apply(
   const desired = await desiredState(inputs, claim, olds);
   const region = await effectiveRegion(inputs.region);
   const applied = await reconcile(await gatewayFor(region), desired, inputs.owner, lookup);
+  assertReplicasHealthy(inputs, applied);
   return outputsOf(inputs, desired, applied, region, claim);
+}
+
+/**
+ * A replica AWS reports as Failed holds no copy of the secret, so the deployment did not
+ * reach what the manifest asks: the operation fails, naming the region and AWS's reason.
+ * Nothing is recorded for this step, so the next `pulumi up` plans again from what AWS
+ * holds, and that plan removes the failed replica and adds it afresh.
+ */
+function assertReplicasHealthy(inputs: ManagedSecretInputs, applied: AppliedSecret): void {
+  const failed = applied.replicationStatus.filter((r) => r.status === REPLICA_FAILED);
+  if (failed.length === 0) return;
+  const regions = failed.map((r) => `${r.region}${r.message ? ` (${r.message})` : ""}`).join(", ");
+  throw new UserError(
+    `secret "${inputs.name}": the replica in ${regions} Failed`,
+    { ...inputs.source, field: "/spec/replicas" },
+    "fix the cause AWS names (a KMS key missing in that region, a secret of the same name there: see spec.forceOverwriteReplicaSecret), then run `pulumi up` again: it removes the failed replica and adds it again",
+  );
 }
 
 /**
@@ -322,7 +340,10 @@ export async function diff(
   const newRegion = await effectiveRegion(news.region);
   const regionMoved = oldRegion !== undefined && newRegion !== undefined && oldRegion !== newRegion;
   const replaces = [...REPLACE_ON_CHANGE.filter(differs), ...(regionMoved ? ["region"] : [])];
-  const changes = replaces.length > 0 || UPDATE_ON_CHANGE.some(differs) || news.digest === undefined;
+  // A replica recorded as Failed (e.g. by a refresh) is retried by the next update.
+  const replicaFailed = (olds.replicationStatus ?? []).some((r) => r.status === REPLICA_FAILED);
+  const changes =
+    replaces.length > 0 || UPDATE_ON_CHANGE.some(differs) || news.digest === undefined || replicaFailed;
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
@@ -362,6 +383,7 @@ export function update(
  */
 function onlyValueChanged(olds: ManagedSecretOutputs, news: ManagedSecretInputs): boolean {
   if (!olds.arn || !olds.versionId || !olds.digest || !news.digest) return false;
+  if ((olds.replicationStatus ?? []).some((r) => r.status === REPLICA_FAILED)) return false;
   const same = (k: ComparedInput) => isDeepStrictEqual(olds[k], news[k]);
   return REPLACE_ON_CHANGE.every(same) && UPDATE_ON_CHANGE.every((k) => k === "digest" || same(k));
 }

@@ -12,6 +12,7 @@ import {
   type DesiredSecret,
   type KeptValue,
   type ObservedSecret,
+  OWNER_TAG,
 } from "./types.js";
 
 export { apply } from "./apply.js";
@@ -135,12 +136,14 @@ export interface DeployedSecret {
 
 /**
  * A new value for a secret whose metadata the last deployment already made match:
- * PutSecretValue straight to the recorded ARN, no observation (AWS moves AWSCURRENT to a
- * new version itself). Ownership comes first, from the process's shared listing of the
- * stack's secrets, so a value change costs one write plus a share of one ListSecrets per
- * 100 secrets. A secret not listed as the stack's (handed over, renamed stack, listing
- * lag), gone, scheduled for deletion, or whose AWSCURRENT moved elsewhere, takes the full
- * observe-plan-apply, which refuses a secret that is not this stack's.
+ * PutSecretValue straight to the recorded ARN (AWS moves AWSCURRENT to a new version
+ * itself). Ownership comes first, from one DescribeSecret of the recorded ARN: the stack's
+ * shared listing would save that call, but ListSecrets may lag a change by minutes (AWS
+ * says so), and in that window after a hand-over it still shows the secret as this
+ * stack's, so the write would overwrite the new owner's value. A secret that is not
+ * tagged as the stack's (handed over, renamed stack), gone, scheduled for deletion, or
+ * whose AWSCURRENT moved elsewhere, takes the full observe-plan-apply, which refuses a
+ * secret that is not this stack's.
  *
  * A value AWS already holds as the recorded version needs no call: the recorded digest
  * changed only in form (see CHANGELOG.md).
@@ -164,7 +167,8 @@ export async function updateValue(
   )
     return applied(deployed.versionId);
   const recorded = { arn: deployed.arn, owner: deployed.owner };
-  if (!(await gateway.isTaggedAs(deployed.arn, owner)))
+  const live = await gateway.describeSecret(deployed.arn);
+  if (!live || live.deletedDate || live.tags[OWNER_TAG] !== owner)
     return reconcile(gateway, desired, owner, { recorded });
   try {
     if (value.kind === "parts") {

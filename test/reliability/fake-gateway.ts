@@ -68,9 +68,6 @@ export class FakeGateway implements SecretsGateway {
     const found = this.observe(name);
     return found?.tags[OWNER_TAG] === owner ? found : undefined;
   }
-  async isTaggedAs(arn: string, owner: string): Promise<boolean> {
-    return [...this.secrets.values()].some((s) => s.arn === arn && s.tags[OWNER_TAG] === owner);
-  }
   async getCurrentValue(name: string): Promise<CurrentValue | undefined> {
     const s = this.secrets.get(name);
     const current = s && [...s.versions].find(([, v]) => v.stages.includes("AWSCURRENT"));
