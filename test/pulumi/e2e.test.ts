@@ -160,7 +160,8 @@ describe("pulumi end to end", () => {
     expect(up.summary?.changes.update).toBe(1);
     // A value-only change is one call: PutSecretValue to the recorded ARN, no observe.
     // One write, after one listing of the stack's secrets that proves the secret is still ours.
-    expect(proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 1 });
+    // A fresh ownership check (ListSecrets may lag a hand-over), then the write.
+    expect(proxy.counts()).toEqual({ DescribeSecret: 1, PutSecretValue: 1 });
     expect(writeCalls()).toBe(1);
     expect(JSON.parse((await currentValue(names.db)) ?? "{}").host).toBe("db2.internal");
   });
@@ -172,7 +173,7 @@ describe("pulumi end to end", () => {
     expect(up.code, up.stdout + up.stderr).toBe(0);
     // A value-only update goes straight to PutSecretValue; AWS ignores the put of a token
     // it already holds (no new version), and the stage is moved back: two calls, no observe.
-    expect(proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 1, UpdateSecretVersionStage: 1 });
+    expect(proxy.counts()).toEqual({ DescribeSecret: 1, PutSecretValue: 1, UpdateSecretVersionStage: 1 });
     expect(await versionCount(names.db)).toBe(before);
     expect(JSON.parse((await currentValue(names.db)) ?? "{}").host).toBe("db.internal");
   });

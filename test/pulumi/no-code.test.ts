@@ -9,7 +9,8 @@
 import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { setContractRules } from "../support/aws-contract";
 import { REPO_ROOT, run } from "../support/pulumi";
 import { packPackage, removeFolders, runScript, type UserFolder, userFolder } from "../support/user-shell";
 
@@ -112,6 +113,8 @@ describe("the repository's root Pulumi.yaml", () => {
   it("manages examples/ with the folder given as plain text, paths from the project folder", async () => {
     const folder = repositoryCopy();
     cpSync(path.join(REPO_ROOT, "examples"), path.join(folder.dir, "examples"), { recursive: true });
+    // The examples name KMS keys of an example account; the contract layer takes them as existing.
+    await setContractRules(inject("awsEndpoint"), "demo/", { existingKmsKeys: exampleKmsKeys() });
     const demoValues = Object.fromEntries(
       readFileSync(path.join(REPO_ROOT, "examples/demo.env"), "utf8")
         .split("\n")
@@ -174,3 +177,18 @@ describe("the repository's root Pulumi.yaml", () => {
     expect(out).not.toMatch(STACK_FRAME);
   }, 120_000);
 });
+
+/** Every `kmsKeyId` the examples name. */
+function exampleKmsKeys(): string[] {
+  const keys = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.name.endsWith(".yaml"))
+        for (const m of readFileSync(file, "utf8").matchAll(/kmsKeyId: (\S+)/g)) keys.add(m[1] as string);
+    }
+  };
+  walk(path.join(REPO_ROOT, "examples"));
+  return [...keys];
+}
