@@ -18,7 +18,9 @@ export function valueReferences(spec: Pick<SecretSpec, "value">): PlacedRef[] {
   if (value.kind !== "json")
     return [{ pointer: `/spec/value/${value.kind}`, kind: value.kind, ref: value.ref }];
   return Object.entries(value.fields).flatMap(([key, field]) =>
-    isValueRef(field) ? [{ pointer: joinPointer("/spec/value/json", key), kind: "json" as const, ref: field }] : [],
+    isValueRef(field)
+      ? [{ pointer: joinPointer("/spec/value/json", key), kind: "json" as const, ref: field }]
+      : [],
   );
 }
 

@@ -237,7 +237,9 @@ export function managedSecretArgs(spec: SecretSpec, shared: SharedArgs): Managed
     ...(spec.value ? { value: toValueInput(spec.value) } : {}),
     updatePolicy: spec.updatePolicy,
     ...(spec.rotation ? { rotation: spec.rotation } : {}),
-    ...(spec.resourcePolicy ? { resourcePolicy: resourcePolicyInput(spec.resourcePolicy, shared.rootDir) } : {}),
+    ...(spec.resourcePolicy
+      ? { resourcePolicy: resourcePolicyInput(spec.resourcePolicy, shared.rootDir) }
+      : {}),
     replicas: spec.replicas,
     forceOverwriteReplicaSecret: spec.forceOverwriteReplicaSecret,
     deletion: spec.deletion ?? { recoveryWindowInDays: shared.recoveryWindowInDays },

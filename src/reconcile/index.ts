@@ -9,6 +9,7 @@ import { currentVersionId, partsOps, plan, planDeletion, type RecordedSecret } f
 import {
   type AppliedSecret,
   AWSCURRENT,
+  CLAIM_TAG,
   type DesiredSecret,
   type KeptValue,
   type ObservedSecret,
@@ -29,7 +30,8 @@ export async function reconcile(
 ): Promise<AppliedSecret> {
   const observed = await withPolicy(gateway, await observe(gateway, desired, opts), desired, opts);
   try {
-    return await planAndApply(gateway, desired, observed, owner, opts.recorded);
+    const applied = await planAndApply(gateway, desired, observed, owner, opts.recorded);
+    return observed ? applied : await confirmCreated(gateway, desired, applied, owner, opts);
   } catch (error) {
     // ListSecrets is eventually consistent: a secret created moments ago (say, by a run
     // that crashed before recording it) may be missing from it, and CreateSecret then
@@ -41,6 +43,29 @@ export async function reconcile(
     const found = await withPolicy(gateway, await gateway.describeSecret(desired.name), desired, opts);
     return planAndApply(gateway, desired, found, owner, opts.recorded);
   }
+}
+
+/**
+ * AWS ignores a CreateSecret that repeats an existing secret's name, token and value,
+ * whatever its other parameters, and answers as if it had created it. A secret the stack
+ * removed minutes ago and now declares again (pending deletion, and not yet in the lagging
+ * ListSecrets) would then stay scheduled for deletion, to be lost when the window ends; a
+ * changed description or tags would be dropped. One DescribeSecret tells: the claim tag this
+ * create sent is on the secret only if the create took effect. Otherwise plan again from
+ * what AWS holds (restore, tags, metadata). The create costs this one read more.
+ */
+async function confirmCreated(
+  gateway: SecretsGateway,
+  desired: DesiredSecret,
+  applied: AppliedSecret,
+  owner: string,
+  opts: ReconcileOptions,
+): Promise<AppliedSecret> {
+  const live = await gateway.describeSecret(applied.arn);
+  const claim = desired.tags[CLAIM_TAG];
+  if (!live || (!live.deletedDate && (claim === undefined || live.tags[CLAIM_TAG] === claim))) return applied;
+  const found = await withPolicy(gateway, live, desired, opts);
+  return planAndApply(gateway, desired, found, owner, opts.recorded);
 }
 
 /**

@@ -53,7 +53,10 @@ describe("SecretManifests checks every manifest before registering anything", ()
     process.env.COMP_OK = "ok";
     delete process.env.COMP_MISSING;
     delete process.env.COMP_GONE;
-    const d = manifest("app/d", "  value:\n    json:\n      user: app\n      password: { fromEnv: COMP_GONE }");
+    const d = manifest(
+      "app/d",
+      "  value:\n    json:\n      user: app\n      password: { fromEnv: COMP_GONE }",
+    );
     project({
       "manifests/a.yaml": envSecret("app/a", "COMP_OK"),
       "manifests/b.yaml": `${envSecret("app/b", "COMP_OK")}\n---\n${envSecret("app/c", "COMP_MISSING")}`,

@@ -282,7 +282,7 @@ describe("the first update after upgrading", () => {
     };
     proxy.resetCounts();
     await crud.update(olds.arn, olds, news);
-    expect(proxy.counts()).toEqual({ ListSecrets: 1, PutSecretValue: 1 });
+    expect(proxy.counts()).toEqual({ DescribeSecret: 1, PutSecretValue: 1 });
     const stored = await clientFor("us-east-1").send(new GetSecretValueCommand({ SecretId: name }));
     expect(stored.SecretString).toBe('{"user":"app","password":"pw"}');
   });

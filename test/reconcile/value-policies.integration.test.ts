@@ -190,14 +190,14 @@ describe("a JSON value mixing enforced, seed-once and generated keys", () => {
     const name = `${prefix}/mixed-create`;
     h.proxy.resetCounts();
     await deployed(name);
-    expect(counts()).toEqual({ ListSecrets: 1, GetRandomPassword: 1, CreateSecret: 1 });
+    expect(counts()).toEqual({ ListSecrets: 1, GetRandomPassword: 1, CreateSecret: 1, DescribeSecret: 1 });
     const value = JSON.parse(await current(name));
     expect(Object.keys(value)).toEqual(["host", "password", "apiKey"]);
     expect(value).toMatchObject({ host: "db-1", password: "seed-pw" });
     expect(value.apiKey).toMatch(/^[A-Za-z0-9]{40}$/);
   });
 
-  it("an update of an enforced key keeps AWS's seed-once and generated keys: one read, one write", async () => {
+  it("an update of an enforced key keeps AWS's seed-once and generated keys: an ownership check, one read, one write", async () => {
     const name = `${prefix}/mixed-update`;
     const other = `${prefix}/bystander`;
     await reconcile(h.gateway, enforced(other, text("untouched")), OWNER);
@@ -216,7 +216,7 @@ describe("a JSON value mixing enforced, seed-once and generated keys", () => {
     expect(counts().GetSecretValue).toBe(1);
     expect(counts().PutSecretValue).toBe(1);
     const writes = h.proxy.log().filter((e) => e.target !== "ListSecrets");
-    expect(writes.map((e) => e.target)).toEqual(["GetSecretValue", "PutSecretValue"]);
+    expect(writes.map((e) => e.target)).toEqual(["DescribeSecret", "GetSecretValue", "PutSecretValue"]);
     expect(writes.every((e) => e.secretIds.every((id) => id === was.arn))).toBe(true);
     expect(JSON.parse(await current(name))).toEqual({
       host: "db-2",
