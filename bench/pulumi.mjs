@@ -563,11 +563,11 @@ function standardReport() {
     "",
     "| API calls per secret | median | calls by operation (median) | peer idiom | goal |",
     "|---|---|---|---|---|",
-    `| create | ${createCalls.toFixed(3)} | ${opsOf("create")} | ${perSecret("peerCreate").toFixed(2)}: ${opsOf("peerCreate")} | 1.0 (one CreateSecret each; one listing of the stack's secrets per 100): ${ok(med((x) => (x.create.counts.CreateSecret ?? 0) / N) <= 1 && createCalls <= 1 + Math.ceil(N / 100) / N)} |`,
+    `| create | ${createCalls.toFixed(3)} | ${opsOf("create")} | ${perSecret("peerCreate").toFixed(2)}: ${opsOf("peerCreate")} | 2.0 (one CreateSecret and one DescribeSecret confirming it took effect, each; one listing of the stack's secrets per 100): ${ok(med((x) => (x.create.counts.CreateSecret ?? 0) / N) <= 1 && createCalls <= 2 + Math.ceil(N / 100) / N)} |`,
     `| no-op up | ${noopCalls.toFixed(2)} | ${opsOf("noopUp")} | ${perSecret("peerNoopUp").toFixed(2)} | 0: ${ok(noopCalls === 0)} |`,
     `| preview | ${perSecret("preview").toFixed(2)} | ${opsOf("preview")} | | 0 |`,
     `| refresh | ${refreshCalls.toFixed(2)} | ${opsOf("refresh")} | ${perSecret("peerRefresh").toFixed(2)}: ${opsOf("peerRefresh")} | ≤ 0.25: ${ok(refreshCalls <= 0.25)} |`,
-    `| value change (per changed secret) | ${changeCalls.toFixed(2)} | ${opsOf("change")} | ${perSecret("peerChange", (x) => x.changed).toFixed(2)}: ${opsOf("peerChange")} | 1.0: ${ok(changeCalls <= 1.0)} |`,
+    `| value change (per changed secret) | ${changeCalls.toFixed(2)} | ${opsOf("change")} | ${perSecret("peerChange", (x) => x.changed).toFixed(2)}: ${opsOf("peerChange")} | 2.0 (a fresh ownership check, then the write): ${ok(changeCalls <= 2.0)} |`,
     "",
     `State: one ManagedSecret resource is ${resourceBytes.toLocaleString("en-US")} B of compact JSON in the checkpoint (its \`__provider\` ${runs[0]?.providerBytes} B, stored twice). Goal < 4 KB: ${ok(resourceBytes < 4000)}. The whole pretty-printed \`pulumi stack export\` is ${(stateBytes / 1024).toFixed(2)} KiB per secret, against ${(med((x) => x.floorStateBytes / N) / 1024).toFixed(2)} KiB per resource for the engine floor (its \`__provider\` ${runs[0]?.floorProviderBytes} B) and ${(med((x) => x.peerStateBytes / N) / 1024).toFixed(2)} KiB per secret (two resources) for the peer idiom.`,
     `Provider process peak RSS (VmHWM): ${(peak / 1024).toFixed(0)} MiB (engine floor's no-op provider: ${(floorPeak / 1024).toFixed(0)} MiB; peer idiom's: ${(peerPeak / 1024).toFixed(0)} MiB).`,
@@ -580,14 +580,15 @@ function largeReport() {
   const calls = perSecret("create");
   // A CreateSecret the SDK sent twice (it saw a timeout or reset under load) is not a listing's cost.
   const retries = med((x) => Math.max(0, (x.create.counts.CreateSecret ?? 0) - N));
-  const goal = 1 + pages / N;
+  // Per new secret: CreateSecret and the DescribeSecret that confirms it took effect.
+  const goal = 2 + pages / N;
   return [
     machineLine,
     `Large stack: ${owned.toLocaleString("en-US")} secrets tagged as the stack's seeded straight into moto (uncounted, not in the Pulumi state), then \`pulumi up\` creates N = ${N} new ones (half env strings, half JSON with a sops key), --parallel ${P}${opt["skip-checkpoints"] ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}, ${RUNS} runs; load average (1 min) at the start→end of each run: ${loads}.`,
     "",
     "| measure | median | runs | calls by operation (median) | goal |",
     "|---|---|---|---|---|",
-    `| API calls per created secret | ${calls.toFixed(3)} | ${runs.map((x) => (x.create.calls / N).toFixed(3)).join(", ")} | ${opsOf("create")} (SDK retries: ${retries}) | ≤ 1 + ${pages} listing pages / ${N} = ${goal.toFixed(2)}, SDK retries aside: ${ok(calls - retries / N <= goal + 1 / N)} |`,
+    `| API calls per created secret | ${calls.toFixed(3)} | ${runs.map((x) => (x.create.calls / N).toFixed(3)).join(", ")} | ${opsOf("create")} (SDK retries: ${retries}) | ≤ 2 + ${pages} listing pages / ${N} = ${goal.toFixed(2)}, SDK retries aside: ${ok(calls - retries / N <= goal + 1 / N)} |`,
     `| \`pulumi up\` time | ${ms(med((x) => x.create.ms))} | ${all((x) => x.create.ms)} | | (reported; the engine holds only the N new resources) |`,
   ];
 }
