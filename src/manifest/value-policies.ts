@@ -3,7 +3,6 @@
  * combinations a JSON Schema cannot rule out, and the policy document's shape and size.
  */
 import { readFile } from "node:fs/promises";
-import * as path from "node:path";
 import { type ConfineOptions, confinedPath, OUTSIDE_ROOT_HINT, OutsideRootError } from "../sources/confine";
 import type { Issue } from "./document";
 import type { ResourcePolicySpec, SecretSpec } from "./spec";
