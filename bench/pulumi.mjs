@@ -18,25 +18,28 @@
 // Usage: scripts/with-tools node bench/pulumi.mjs [--n 200] [--runs 5] [--parallel P] [--json FILE]
 //        scripts/with-tools node bench/pulumi.mjs --owned 2000 --add 100 [--runs 3]
 // (npm run bench builds first and runs this; build yourself with scripts/build otherwise).
-import { execFile, execFileSync, spawn } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { createRequire, stripTypeScriptTypes } from "node:module";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { parseArgs, promisify } from "node:util";
-import { awsEnvFor, startMoto } from "../scripts/lib/moto.mjs";
+import { awsEnvFor } from "../scripts/lib/moto.mjs";
+import {
+  callsIn,
+  machineInfo,
+  machineLine,
+  median,
+  project,
+  resetMoto,
+  root,
+  pulumiOp as runPulumi,
+  STACK,
+  startCountedMoto,
+  stateOf,
+} from "./lib/pulumi-bench.mjs";
 
 const execFileAsync = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "..");
 const { values: opt } = parseArgs({
   options: {
     n: { type: "string", default: "200" },
@@ -58,147 +61,8 @@ const LARGE = opt.owned !== undefined;
 const N = Number(LARGE ? opt.add : opt.n);
 const RUNS = Number(opt.runs);
 const P = Number(opt.parallel);
-const DRIVER = path.join(root, "scripts/lib/pulumi-run.mjs");
-const STACK = "bench";
 const FILES = Math.max(1, Math.min(10, Math.ceil(N / 20)));
-
-// The counting proxy is the tests' own (TypeScript): strip its types into a cache file.
-async function loadFaultProxy() {
-  const dir = path.join(root, "node_modules/.cache/bench-pulumi");
-  mkdirSync(dir, { recursive: true });
-  const out = path.join(dir, "fault-proxy.mjs");
-  const src = readFileSync(path.join(root, "test/support/fault-proxy.ts"), "utf8");
-  const { emitWarning } = process;
-  process.emitWarning = () => {}; // stripTypeScriptTypes is "experimental" in Node 24
-  writeFileSync(out, stripTypeScriptTypes(src));
-  process.emitWarning = emitWarning;
-  return import(out);
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-// ---------- /proc sampling of the dynamic-provider process ----------
-function childrenMap() {
-  const kids = new Map();
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(e));
-    } catch {}
-  }
-  return kids;
-}
-function providerPeakKb(rootPid) {
-  const kids = childrenMap();
-  let peak = 0;
-  const queue = [rootPid];
-  while (queue.length) {
-    const pid = queue.pop();
-    for (const c of kids.get(pid) ?? []) {
-      queue.push(c);
-      try {
-        if (!readFileSync(`/proc/${c}/cmdline`, "utf8").includes("dynamic-provider")) continue;
-        const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${c}/status`, "utf8"));
-        if (hwm) peak = Math.max(peak, Number(hwm[1]));
-      } catch {}
-    }
-  }
-  return peak;
-}
-
-// ---------- running one Pulumi operation ----------
-function project(dir, { floor = false } = {}) {
-  // floor: a program directory with the no-op and peer-idiom providers installed.
-  mkdirSync(dir, { recursive: true });
-  if (floor) {
-    // The repo's packages plus `bench-floor`, the no-op providers, loaded from node_modules.
-    const modules = path.join(dir, "node_modules");
-    mkdirSync(modules);
-    for (const e of readdirSync(path.join(root, "node_modules")))
-      symlinkSync(path.join(root, "node_modules", e), path.join(modules, e));
-    const pkg = path.join(modules, "bench-floor");
-    mkdirSync(pkg);
-    writeFileSync(
-      path.join(pkg, "package.json"),
-      JSON.stringify({ name: "bench-floor", main: "provider.js" }),
-    );
-    writeFileSync(path.join(pkg, "provider.js"), readFileSync(path.join(root, "bench/floor-provider.cjs")));
-    writeFileSync(path.join(pkg, "peer.js"), readFileSync(path.join(root, "bench/peer-provider.cjs")));
-    const reexports = { noop: "provider", key: "provider", "peer-secret": "peer", "peer-version": "peer" };
-    for (const [name, file] of Object.entries(reexports)) {
-      const member = name.replace(/^peer-/, "");
-      writeFileSync(path.join(pkg, `${name}.js`), `module.exports = require("./${file}.js").${member};\n`);
-    }
-  } else symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "bench", private: true }));
-  mkdirSync(path.join(dir, ".state"));
-  mkdirSync(path.join(dir, ".home"));
-  return {
-    dir,
-    env: {
-      PULUMI_HOME: path.join(dir, ".home"),
-      PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}`,
-      PULUMI_CONFIG_PASSPHRASE: "bench",
-    },
-  };
-}
-
-async function pulumiOp(proj, op, { env = {}, program, expectNoChanges } = {}) {
-  const result = path.join(proj.dir, `.result-${op}.json`);
-  const args = [
-    DRIVER,
-    op,
-    "--work-dir",
-    proj.dir,
-    "--stack",
-    STACK,
-    "--backend",
-    path.join(proj.dir, ".state"),
-  ];
-  args.push("--parallel", String(P), "--result", result);
-  if (program) args.push("--program", program);
-  else args.push("--manifests", "manifests");
-  if (expectNoChanges) args.push("--expect-no-changes");
-  const start = performance.now();
-  const child = spawn(process.execPath, args, {
-    cwd: proj.dir,
-    env: { ...process.env, ...proj.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (d) => {
-    output = (output + d).slice(-20000);
-  });
-  child.stderr.on("data", (d) => {
-    output = (output + d).slice(-20000);
-  });
-  let peakKb = 0;
-  const sampler = setInterval(() => {
-    peakKb = Math.max(peakKb, providerPeakKb(child.pid));
-  }, 200);
-  const code = await new Promise((resolve) => child.once("close", resolve));
-  clearInterval(sampler);
-  const ms = performance.now() - start;
-  if (code !== 0) throw new Error(`pulumi ${op} in ${proj.dir} failed (${code}):\n${output}`);
-  const summary = JSON.parse(readFileSync(result, "utf8"));
-  return { ms, peakKb, changes: summary.changes };
-}
-
-function stateOf(proj) {
-  return execFileSync("pulumi", ["stack", "export", "--stack", STACK, "--non-interactive"], {
-    cwd: proj.dir,
-    env: { ...process.env, ...proj.env },
-    maxBuffer: 1 << 30,
-    encoding: "utf8",
-  });
-}
+const pulumiOp = (proj, op, opts) => runPulumi(proj, op, { ...opts, parallel: P });
 
 // ---------- inputs ----------
 const ENV_VALUE_A = "env-value-a-0123456789";
@@ -262,15 +126,6 @@ function manifests(prefix) {
   return { files: files.map((docs) => `${docs.join("\n---\n")}\n`), api };
 }
 
-async function resetMoto(endpoint) {
-  const res = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
-  if (!res.ok) throw new Error(`moto reset: ${res.status}`);
-}
-
-function callsIn(counts) {
-  return Object.values(counts).reduce((a, b) => a + b, 0);
-}
-
 /** M secrets tagged as this stack's, as api-floor.mjs requests (the large-stack scenario's seed). */
 function ownedSecrets(prefix, m) {
   return Array.from({ length: m }, (_, i) => ({
@@ -302,14 +157,7 @@ async function sendCreates(requestsFile, endpoint) {
 }
 
 // ---------- main ----------
-const loaded = await loadFaultProxy();
-const moto = await startMoto();
-const proxy = await loaded.startFaultProxy({ target: moto.endpoint });
-// An interrupted bench must not leave moto running.
-for (const signal of ["SIGINT", "SIGTERM"])
-  process.once(signal, () => {
-    moto.stop().finally(() => process.exit(130));
-  });
+const { moto, proxy, stop } = await startCountedMoto();
 const work = mkdtempSync(path.join(tmpdir(), "sm-bench-"));
 const keyFile = path.join(work, "age-key.txt");
 execFileSync("age-keygen", ["-o", keyFile], { stdio: "ignore" });
@@ -320,13 +168,7 @@ const checkpoints = opt["skip-checkpoints"] ? { PULUMI_SKIP_CHECKPOINTS: "true" 
 const aws = { ...awsEnvFor(proxy.endpoint), ...checkpoints };
 const runs = [];
 
-const machine = {
-  cpu: cpus()[0]?.model.trim(),
-  cores: cpus().length,
-  memGiB: (totalmem() / 2 ** 30).toFixed(1),
-  node: process.version,
-  pulumi: execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim(),
-};
+const machine = machineInfo();
 console.error(
   `bench: ${LARGE ? `${opt.owned} owned + ` : ""}N=${N}, runs=${RUNS}, --parallel ${P}, work dir ${work}`,
 );
@@ -457,8 +299,7 @@ try {
     runs.push(run);
   }
 } finally {
-  await proxy.stop();
-  await moto.stop();
+  await stop();
   if (!opt.keep) rmSync(work, { recursive: true, force: true });
 }
 
@@ -485,7 +326,7 @@ const opsOf = (label) => {
 };
 const perSecret = (label, per = N) => med((x) => x[label].calls / (typeof per === "function" ? per(x) : per));
 const loads = runs.map((x) => x.load.map((l) => l.toFixed(1)).join("→")).join(", ");
-const machineLine = `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, Node ${machine.node}, Pulumi ${machine.pulumi}; moto on loopback behind the counting proxy.`;
+const machineText = machineLine(machine);
 
 function standardReport() {
   const createToBoth = ratio((x) => x.create.ms / (x.floorCreate.ms + x.apiFloor.ms));
@@ -515,7 +356,7 @@ function standardReport() {
     `| ${label} | ${ms(med((x) => x[key].ms))} | ${ms(med((x) => x[peerKey].ms))} | ${all((x) => x[peerKey].ms)} | ${r.text} | ${goal} |`;
   const goal115 = (r) => `≤ 1.15: ${ok(r.median <= 1.15)}`;
   return [
-    machineLine,
+    machineText,
     `N = ${N} secrets (half env strings, half JSON with a sops key, ${FILES} manifest files), --parallel ${P}${opt["skip-checkpoints"] ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}, ${RUNS} runs; load average (1 min) at the start→end of each run: ${loads}.`,
     "Each operation is measured for the product, the engine floor (with the API floor) and the peer idiom back to back, in an order rotating by operation and run. Ratios are the median of the per-run ratios, then min–max over the runs and ± half that range relative to the median.",
     "",
@@ -583,7 +424,7 @@ function largeReport() {
   // Per new secret: CreateSecret and the DescribeSecret that confirms it took effect.
   const goal = 2 + pages / N;
   return [
-    machineLine,
+    machineText,
     `Large stack: ${owned.toLocaleString("en-US")} secrets tagged as the stack's seeded straight into moto (uncounted, not in the Pulumi state), then \`pulumi up\` creates N = ${N} new ones (half env strings, half JSON with a sops key), --parallel ${P}${opt["skip-checkpoints"] ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}, ${RUNS} runs; load average (1 min) at the start→end of each run: ${loads}.`,
     "",
     "| measure | median | runs | calls by operation (median) | goal |",
