@@ -10,10 +10,12 @@ try {
   console.error(`no test report at ${file}: ${e.message}`);
   process.exit(1);
 }
-// A file that failed to load counts as a failure even though it ran no test.
+// A file that failed without a failed test (it did not load, or a beforeAll threw and its
+// tests were skipped) counts as one failure.
 const brokenFiles = report.testResults.filter(
-  (f) => f.status === "failed" && f.assertionResults.length === 0,
+  (f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"),
 ).length;
 const failed = report.numFailedTests + brokenFiles;
-console.log(`${report.numPassedTests} passed, ${failed} failed`);
+const skipped = report.numPendingTests + report.numTodoTests;
+console.log(`${report.numPassedTests} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 || report.numPassedTests === 0 ? 1 : 0);

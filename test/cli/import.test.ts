@@ -141,7 +141,7 @@ describe("secret-manifests import", () => {
         }),
       }),
     );
-    proxy = await startListingContract({ target: inject("motoEndpoint"), region: REGION });
+    proxy = await startListingContract({ target: inject("awsEndpoint"), region: REGION });
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = proxy.endpoint;
     work = mkdtempSync(path.join(tmpdir(), "sm-import-"));
   }, 300_000);

@@ -18,7 +18,7 @@ let prefix: string;
 let crud: typeof import("../../src/pulumi/crud.js");
 
 beforeAll(async () => {
-  proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+  proxy = await startFaultProxy({ target: inject("awsEndpoint") });
 });
 afterAll(() => proxy.stop());
 beforeEach(async () => {

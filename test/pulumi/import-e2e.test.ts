@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { main } from "../../src/cli/main";
 import { startFaultProxy } from "../support/fault-proxy";
+import { ensureKmsAlias } from "../support/kms";
 import { type PulumiProject, pulumiOp } from "../support/pulumi";
 import { createProject, sm, unique, versionCount } from "./support";
 
@@ -43,13 +44,14 @@ describe("import, then pulumi up", () => {
   const writes = () => proxy.log().filter((r) => WRITE_CALL.test(r.target));
 
   beforeAll(async () => {
+    await ensureKmsAlias("alias/import-e2e");
     for (const s of secrets) await sm().send(new CreateSecretCommand(s));
     for (const s of secrets) {
       const name = s.Name as string;
       const value = (await sm().send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
       before.set(name, { value, versions: await versionCount(name) });
     }
-    proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+    proxy = await startFaultProxy({ target: inject("awsEndpoint") });
     project = createProject();
     let stderr = "";
     const code = await main(["import", "--prefix", `${base}/`, "--out", "manifests"], {

@@ -101,7 +101,7 @@ describe("value policies on the real engine", () => {
   }
 
   beforeAll(async () => {
-    proxy = await startFaultProxy({ target: inject("motoEndpoint") });
+    proxy = await startFaultProxy({ target: inject("awsEndpoint") });
     lambdaArn = await createRotationLambda(inject("motoEndpoint"), `vp-rotate-${Date.now().toString(36)}`);
     project = createProject();
     await sm().send(new CreateSecretCommand({ Name: names.adopted, SecretString: "held-by-aws" }));

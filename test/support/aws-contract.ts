@@ -529,7 +529,7 @@ class Call {
           : shown,
       ];
     });
-    return { ...response, SecretList: entries };
+    return { ...response, SecretList: entries.map((e) => asDocumentedListEntry(e, this.region)) };
   }
 
   private addsVersion(): boolean {
@@ -615,6 +615,17 @@ function withoutDescription(entry: Json): Json {
 
 function withoutDropped(stages: Json, track: SecretTrack): Json {
   return Object.fromEntries(Object.entries(stages).filter(([id]) => !track.dropped.has(id)));
+}
+
+/**
+ * A ListSecrets entry as AWS documents SecretListEntry: a replicated secret names its
+ * PrimaryRegion, and no entry carries ReplicationStatus (DescribeSecret's field). moto does
+ * the opposite, which hides from a client that a listed secret has replicas.
+ */
+function asDocumentedListEntry(entry: Json, region: string): Json {
+  const { ReplicationStatus: statuses, ...rest } = entry;
+  const replicated = Array.isArray(statuses) && statuses.length > 0;
+  return replicated && rest.PrimaryRegion === undefined ? { ...rest, PrimaryRegion: region } : rest;
 }
 
 function withFailures(statuses: Json[], track: SecretTrack): Json[] {
