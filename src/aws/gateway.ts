@@ -34,6 +34,7 @@ import { Coalescer } from "./coalescer.js";
 import { SecretsManagerError, toSecretsManagerError } from "./errors.js";
 import {
   AWSCURRENT,
+  currentVersionId,
   type ObservedRotation,
   type ObservedSecret,
   OWNER_TAG,
@@ -210,8 +211,7 @@ export class SecretsManagerGateway implements SecretsGateway {
    * state never records a version AWS does not have.
    */
   private async currentVersionOf(arn: string, name: string): Promise<string> {
-    const stages = (await this.describeSecret(arn))?.versionStages ?? {};
-    const current = Object.keys(stages).find((id) => stages[id]?.includes(AWSCURRENT));
+    const current = currentVersionId((await this.describeSecret(arn))?.versionStages ?? {});
     if (current === undefined) {
       throw new UserError(
         `Secrets Manager created secret "${name}" without a current version`,

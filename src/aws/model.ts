@@ -19,6 +19,11 @@ export const CLAIM_TAG = "secret-manifests:claim";
 /** Version stage Secrets Manager serves by default. */
 export const AWSCURRENT = "AWSCURRENT";
 
+/** The version that holds AWSCURRENT, if any (VersionIdsToStages / SecretVersionsToStages). */
+export function currentVersionId(versionStages: Record<string, string[]>): string | undefined {
+  return Object.keys(versionStages).find((id) => versionStages[id]?.includes(AWSCURRENT));
+}
+
 /** Version stage a rotation puts on the version it is creating, until it finishes. */
 export const AWSPENDING = "AWSPENDING";
 

@@ -229,6 +229,11 @@ async function apply(
   return outputsOf(inputs, desired, applied, region, claim);
 }
 
+/** A replica recorded as Failed (e.g. by a refresh): the next update retries it, by a full plan. */
+function recordsFailedReplica(olds: ManagedSecretOutputs): boolean {
+  return (olds.replicationStatus ?? []).some((r) => r.status === REPLICA_FAILED);
+}
+
 /**
  * A replica AWS reports as Failed holds no copy of the secret, so the deployment did not
  * reach what the manifest asks: the operation fails, naming the region and AWS's reason.
@@ -340,10 +345,11 @@ export async function diff(
   const newRegion = await effectiveRegion(news.region);
   const regionMoved = oldRegion !== undefined && newRegion !== undefined && oldRegion !== newRegion;
   const replaces = [...REPLACE_ON_CHANGE.filter(differs), ...(regionMoved ? ["region"] : [])];
-  // A replica recorded as Failed (e.g. by a refresh) is retried by the next update.
-  const replicaFailed = (olds.replicationStatus ?? []).some((r) => r.status === REPLICA_FAILED);
   const changes =
-    replaces.length > 0 || UPDATE_ON_CHANGE.some(differs) || news.digest === undefined || replicaFailed;
+    replaces.length > 0 ||
+    UPDATE_ON_CHANGE.some(differs) ||
+    news.digest === undefined ||
+    recordsFailedReplica(olds);
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
@@ -383,7 +389,7 @@ export function update(
  */
 function onlyValueChanged(olds: ManagedSecretOutputs, news: ManagedSecretInputs): boolean {
   if (!olds.arn || !olds.versionId || !olds.digest || !news.digest) return false;
-  if ((olds.replicationStatus ?? []).some((r) => r.status === REPLICA_FAILED)) return false;
+  if (recordsFailedReplica(olds)) return false;
   const same = (k: ComparedInput) => isDeepStrictEqual(olds[k], news[k]);
   return REPLACE_ON_CHANGE.every(same) && UPDATE_ON_CHANGE.every((k) => k === "digest" || same(k));
 }

@@ -2,10 +2,10 @@ import type { SecretsGateway } from "../aws/gateway.js";
 import type { ResolvedValue } from "../sources/value.js";
 import { requestToken, rewriteToken } from "./digest.js";
 import { initialValue, updatedValue } from "./parts.js";
-import { currentVersionId } from "./plan.js";
 import {
   type AppliedSecret,
   AWSCURRENT,
+  currentVersionId,
   type DesiredSecret,
   type ObservedSecret,
   type Operation,

@@ -5,11 +5,12 @@ import type { ResolvedValue } from "../sources/value.js";
 import { apply, writeValue } from "./apply.js";
 import { digestValue, type ValueDigest } from "./digest.js";
 import { observedDigest, parseObject } from "./parts.js";
-import { currentVersionId, partsOps, plan, planDeletion, type RecordedSecret } from "./plan.js";
+import { partsOps, plan, planDeletion, type RecordedSecret } from "./plan.js";
 import {
   type AppliedSecret,
   AWSCURRENT,
   CLAIM_TAG,
+  currentVersionId,
   type DesiredSecret,
   type KeptValue,
   type ObservedSecret,

@@ -6,6 +6,7 @@ import {
   AWSCURRENT,
   AWSPENDING,
   CLAIM_TAG,
+  currentVersionId,
   type DesiredSecret,
   type ObservedRotation,
   type ObservedSecret,
@@ -326,10 +327,6 @@ export function pendingVersion(versionStages: Record<string, string[]>): string 
     const stages = versionStages[id] ?? [];
     return stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT);
   });
-}
-
-export function currentVersionId(versionStages: Record<string, string[]>): string | undefined {
-  return Object.keys(versionStages).find((id) => versionStages[id]?.includes(AWSCURRENT));
 }
 
 /**

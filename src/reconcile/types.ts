@@ -7,6 +7,7 @@ export {
   AWSCURRENT,
   AWSPENDING,
   CLAIM_TAG,
+  currentVersionId,
   type ObservedReplica,
   type ObservedRotation,
   type ObservedSecret,
