@@ -203,15 +203,18 @@ async function upOk(f: Fleet): Promise<void> {
 }
 
 async function trial(change: Change, target: Target, seed: number): Promise<void> {
+  proxy.setRules([]);
   const random = seeded(seed);
   const f = fleet(`crash-${change}-${target}-${seed}-${process.pid}`);
   const scenario = await prepare(change, f, seed, change === "create" ? N : N_CHANGE);
 
   // Kill once between 1 and half of the run's calls reached AWS, plus a short seeded
-  // jitter: late enough to be mid-run, early enough that the run cannot finish first.
+  // jitter. The calls after the chosen one are held in the proxy (and dropped when their
+  // process dies), so the run cannot finish before the kill, however fast it goes.
   proxy.resetCounts();
   const killAt = 1 + Math.floor(random() * (scenario.calls / 2));
   const jitterMs = Math.floor(random() * 20);
+  proxy.setRules([{ targets: [scenario.killOn], skipFirst: killAt, action: { type: "hold", ms: 60_000 } }]);
   const running = startOp(f.project, "up", { manifests: ["manifests"], env: f.env });
   const driver = running.child.pid as number;
   // Both processes exist before the first write; find them first, kill at the chosen point.
@@ -223,9 +226,10 @@ async function trial(change: Change, target: Target, seed: number): Promise<void
     target === "cli" ? await waitFor("the pulumi CLI", () => pulumiCliProcess(driver)) : provider;
   await waitFor(`${killAt} ${scenario.killOn} calls`, () => (proxy.counts()[scenario.killOn] ?? 0) >= killAt);
   await new Promise((r) => setTimeout(r, jitterMs));
-  const killedAfter = proxy.counts()[scenario.killOn] ?? 0;
+  const killedAfter = proxy.log().filter((r) => r.target === scenario.killOn && !r.fault).length;
   process.kill(victim.pid, "SIGKILL");
   const killed = await running.done;
+  proxy.setRules([]);
   expect(killed.code, "the killed up must fail").not.toBe(0);
   // With the engine gone, the orphaned provider stops by itself rather than writing on.
   await waitFor(

@@ -12,6 +12,12 @@ export type FaultAction =
   | { type: "status"; status: 500 | 502 | 503 | 504 }
   | { type: "reset" }
   | { type: "latency"; ms: number }
+  /**
+   * Keep the request for up to `ms`, then forward it; if the client goes away first (its
+   * process was killed), drop it: the call never reaches AWS. Lets a test kill a process
+   * while its later calls are still in flight, however fast the earlier ones ran.
+   */
+  | { type: "hold"; ms: number }
   /** Any AWS error, e.g. { status: 400, code: "AccessDeniedException" }. */
   | { type: "error"; status: number; code: string; message?: string };
 
@@ -22,6 +28,8 @@ export interface FaultRule {
   probability?: number;
   /** Stop after this many injections. */
   times?: number;
+  /** Let this many matching requests through untouched before the rule applies. */
+  skipFirst?: number;
   /**
    * Forward to moto first, then fail: the request took effect but the client never
    * hears it (the case retries must make harmless). Not used by latency.
@@ -58,13 +66,14 @@ export interface FaultProxy {
 export async function startFaultProxy(opts: { target: string; seed?: number }): Promise<FaultProxy> {
   const upstream = new URL(opts.target);
   const random = seeded(opts.seed ?? 1);
-  let rules: (FaultRule & { used: number })[] = [];
+  let rules: (FaultRule & { used: number; seen: number })[] = [];
   let entries: LoggedRequest[] = [];
 
   const pickFault = (target: string): FaultRule | undefined => {
     for (const rule of rules) {
       if (rule.targets && !rule.targets.includes(target)) continue;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
+      if (++rule.seen <= (rule.skipFirst ?? 0)) continue;
       if (random() >= (rule.probability ?? 1)) continue;
       rule.used++;
       return rule;
@@ -84,7 +93,10 @@ export async function startFaultProxy(opts: { target: string; seed?: number }): 
       ...(rule ? { fault: rule.action.type } : {}),
     });
     if (rule?.action.type === "latency") await sleep(rule.action.ms);
-    if (!rule || rule.action.type === "latency") return forward(upstream, req, body, res);
+    if (rule?.action.type === "hold" && !(await heldUntilTimeout(req, rule.action.ms))) return;
+    if (!rule || rule.action.type === "latency" || rule.action.type === "hold") {
+      return forward(upstream, req, body, res);
+    }
     if (rule.afterForward) await forward(upstream, req, body, undefined);
     fail(rule.action, req, res);
   });
@@ -102,7 +114,7 @@ export async function startFaultProxy(opts: { target: string; seed?: number }): 
     },
     log: () => [...entries],
     setRules: (next) => {
-      rules = next.map((r) => ({ ...r, used: 0 }));
+      rules = next.map((r) => ({ ...r, used: 0, seen: 0 }));
     },
     resetCounts: () => {
       entries = [];
@@ -115,8 +127,19 @@ export async function startFaultProxy(opts: { target: string; seed?: number }): 
   };
 }
 
+/** Waits `ms`; false when the client closed its connection first. */
+function heldUntilTimeout(req: IncomingMessage, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(true), ms);
+    req.socket.once("close", () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+}
+
 function fail(
-  action: Exclude<FaultAction, { type: "latency" }>,
+  action: Exclude<FaultAction, { type: "latency" | "hold" }>,
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
