@@ -56,25 +56,27 @@ export async function referenceErrors(
   manifests: ValidManifest[],
   opts: ReferenceOptions,
 ): Promise<{ errors: SemanticError[]; sopsFiles: SopsFileInfo[] }> {
-  const opened = new Map<string, Promise<OpenedFile>>();
-  const open = (file: string) => {
-    let pending = opened.get(file);
-    if (!pending) {
-      pending = openSopsFile(file, opts);
-      opened.set(file, pending);
-    }
-    return pending;
-  };
-  const checks = manifests.flatMap(({ document, spec }) =>
-    valueReferences(spec).map(async (placed) => {
-      if (!("fromSops" in placed.ref)) return [];
-      const issue = checkSopsRef(placed, placed.ref, await open(placed.ref.fromSops.file));
-      return issue ? [{ document, error: document.error(issue) }] : [];
-    }),
+  const sopsRefs = manifests.flatMap(({ document, spec }) =>
+    valueReferences(spec).flatMap((placed) =>
+      "fromSops" in placed.ref ? [{ document, placed, ref: placed.ref }] : [],
+    ),
   );
-  const errors = (await Promise.all(checks)).flat();
-  const files = await Promise.all(opened.values());
-  const sopsFiles = files
+  const fileNames = [...new Set(sopsRefs.map(({ ref }) => ref.fromSops.file))];
+  const opened = new Map(
+    await Promise.all(fileNames.map(async (file) => [file, await openSopsFile(file, opts)] as const)),
+  );
+  // Thousands of manifests often name the same few paths of the same few files.
+  const pathIssues = new Map<string, Issue | undefined>();
+  const errors: SemanticError[] = [];
+  for (const { document, placed, ref } of sopsRefs) {
+    const key = `${placed.kind}\0${placed.pointer}\0${ref.fromSops.file}\0${ref.fromSops.path ?? ""}`;
+    if (!pathIssues.has(key)) {
+      pathIssues.set(key, checkSopsRef(placed, ref, opened.get(ref.fromSops.file) as OpenedFile));
+    }
+    const issue = pathIssues.get(key);
+    if (issue) errors.push({ document, error: document.error(issue) });
+  }
+  const sopsFiles = [...opened.values()]
     .flatMap((f) => ("info" in f ? [f.info] : []))
     .sort((a, b) => (a.file < b.file ? -1 : 1));
   return { errors, sopsFiles };

@@ -45,9 +45,12 @@ export async function semanticChecks(
   );
   const references = await referenceErrors(manifests, opts);
   const policies = await Promise.all(
-    manifests.map(async ({ document, spec }) =>
-      (await valuePolicyIssues(spec, opts)).map((issue) => ({ document, error: document.error(issue) })),
-    ),
+    manifests.map(({ document, spec }) => {
+      const located = (issues: Issue[]) =>
+        issues.map((issue) => ({ document, error: document.error(issue) }));
+      const issues = valuePolicyIssues(spec, opts);
+      return Array.isArray(issues) ? located(issues) : issues.then(located);
+    }),
   );
   return {
     errors: [...duplicateNames(manifests), ...perDocument, ...policies.flat(), ...references.errors],

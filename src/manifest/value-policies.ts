@@ -5,18 +5,21 @@
 import { readFile } from "node:fs/promises";
 import { type ConfineOptions, confinedPath, OUTSIDE_ROOT_HINT, OutsideRootError } from "../sources/confine";
 import type { Issue } from "./document";
-import type { ResourcePolicySpec, SecretSpec } from "./spec";
+import type { SecretSpec } from "./spec";
 
 /** PutResourcePolicy's limit on the policy text, in characters. */
 export const MAX_RESOURCE_POLICY_CHARS = 20480;
 
-/** Every problem of one spec's value policy, rotation and resource policy. */
-export async function valuePolicyIssues(spec: SecretSpec, reads: ConfineOptions): Promise<Issue[]> {
-  return [
-    ...missingValue(spec),
-    ...rotationIssues(spec),
-    ...(spec.resourcePolicy ? await resourcePolicyIssues(spec.resourcePolicy, reads) : []),
-  ];
+/**
+ * Every problem of one spec's value policy, rotation and resource policy. Synchronous
+ * unless the resource policy is read from a file: validation calls it once per manifest.
+ */
+export function valuePolicyIssues(spec: SecretSpec, reads: ConfineOptions): Issue[] | Promise<Issue[]> {
+  const issues = [...missingValue(spec), ...rotationIssues(spec)];
+  const policy = spec.resourcePolicy;
+  if (policy?.document) issues.push(...policyShapeIssues(policy.document, "/spec/resourcePolicy/document"));
+  if (!policy?.fromFile) return issues;
+  return policyFileIssues(policy.fromFile, reads).then((more) => [...issues, ...more]);
 }
 
 /** Whether every part of the value is written back on each deployment. */
@@ -77,10 +80,8 @@ function rotationIssues(spec: SecretSpec): Issue[] {
   return issues;
 }
 
-async function resourcePolicyIssues(policy: ResourcePolicySpec, reads: ConfineOptions): Promise<Issue[]> {
-  if (policy.document) return policyShapeIssues(policy.document, "/spec/resourcePolicy/document");
+async function policyFileIssues(file: string, reads: ConfineOptions): Promise<Issue[]> {
   const pointer = "/spec/resourcePolicy/fromFile";
-  const file = policy.fromFile as string;
   let absolute: string;
   try {
     absolute = await confinedPath(file, reads);
