@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
-import { createSecretsManagerClient, SecretsManagerGateway } from "../aws";
+import type { SecretsManagerGateway } from "../aws";
 import { isUserError, UserError } from "../errors";
 import type { ReplicaSpec } from "../manifest/spec";
 import { destroy, type RecordedSecret, readSecret, reconcile, updateValue } from "../reconcile";
@@ -52,12 +52,19 @@ const settings = new Promise<ProviderSettings>((resolve) => {
 });
 const gateways = new Map<string, SecretsManagerGateway>();
 
+/**
+ * The AWS SDK loads with the first step that calls AWS: the program (which loads this module
+ * only so that Pulumi can name it) and a preview or a no-op `up` never pay its ~100 ms.
+ */
+const aws = () => import("../aws/index.js");
+
 /** One gateway (client, batching, shared listings) per region, for the whole process. */
 async function gatewayFor(region: string | undefined): Promise<SecretsManagerGateway> {
   const s = await settings;
   const key = region ?? "";
   let gateway = gateways.get(key);
   if (!gateway) {
+    const { SecretsManagerGateway, createSecretsManagerClient } = await aws();
     gateway = new SecretsManagerGateway(createSecretsManagerClient({ region, endpoint: s.endpoint }));
     gateways.set(key, gateway);
   }
@@ -74,8 +81,8 @@ let chainRegion: Promise<string | undefined> | undefined;
 async function effectiveRegion(inputRegion: string | undefined): Promise<string | undefined> {
   const configured = inputRegion ?? (await settings).region;
   if (configured !== undefined) return configured;
-  chainRegion ??= createSecretsManagerClient()
-    .config.region()
+  chainRegion ??= aws()
+    .then(({ createSecretsManagerClient }) => createSecretsManagerClient().config.region())
     .catch(() => undefined);
   return chainRegion;
 }

@@ -4,11 +4,14 @@
  * key's `aws_profile` and an assumed `role` (session name `sops@<hostname>`, like sops).
  */
 import { hostname } from "node:os";
-import { DecryptCommand, KMSClient } from "@aws-sdk/client-kms";
-import { fromIni, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { KmsKey } from "../metadata.js";
 
+/** Loaded when a file actually needs KMS: age-only projects never pay for the KMS SDK. */
 export async function decryptKmsKey(key: KmsKey): Promise<Buffer> {
+  const [{ DecryptCommand, KMSClient }, { fromIni, fromTemporaryCredentials }] = await Promise.all([
+    import("@aws-sdk/client-kms"),
+    import("@aws-sdk/credential-providers"),
+  ]);
   const region = regionOf(key.arn);
   const baseCredentials = key.awsProfile ? fromIni({ profile: key.awsProfile }) : undefined;
   const credentials = key.role
