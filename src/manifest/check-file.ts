@@ -6,7 +6,7 @@ import { readSourceFiles } from "./load";
 import { normalizeManifest } from "./normalize";
 import { parseManifestFile } from "./parse";
 import type { RawManifest } from "./raw";
-import type { SecretSpec } from "./spec";
+import type { JsonFields, SecretSpec } from "./spec";
 import { schemaIssues } from "./validate";
 import { refFieldPointers, valueReferences } from "./value-refs";
 
@@ -49,6 +49,7 @@ function checkSource(source: SourceFile, rootDir: string, fastYaml: FastYaml): F
     }
     const context = { file: source.file, dir: path.dirname(source.absPath), rootDir, line: document.line };
     const spec = normalizeManifest(data as RawManifest, context);
+    if (spec.value?.kind === "json") spec.value.fields = inWrittenOrder(spec.value.fields, document);
     const lines = referenceLines(spec, document);
     if (lines) spec.source.lines = lines;
     valid.push({ index: document.index, spec });
@@ -63,6 +64,20 @@ function checkSource(source: SourceFile, rootDir: string, fastYaml: FastYaml): F
     valid,
     errors: errors.map(toData),
   };
+}
+
+/** A key JavaScript would treat as an array index, and list before every other key of an object. */
+const INDEX_LIKE_KEY = /^(0|[1-9][0-9]{0,9})$/;
+
+/**
+ * The parsers hand over plain objects, which list integer-like keys ("10") first; the stored
+ * JSON must keep the order written, so such fields are put back in the YAML tree's order.
+ */
+function inWrittenOrder(fields: JsonFields, document: ManifestDocument): JsonFields {
+  if (!fields.some(([key]) => INDEX_LIKE_KEY.test(key))) return fields;
+  const rank = new Map(document.mapKeys("/spec/value/json").map((key, i) => [key, i]));
+  const at = (key: string) => rank.get(key) ?? Number.POSITIVE_INFINITY;
+  return [...fields].sort(([a], [b]) => at(a) - at(b));
 }
 
 /**

@@ -80,6 +80,13 @@ export class ManifestDocument {
     return this.source.position(offset).line;
   }
 
+  /** The keys of the map at `pointer`, in the order written; empty when there is no map there. */
+  mapKeys(pointer: string): string[] {
+    let node: unknown = this.node.contents;
+    for (const segment of pointerSegments(pointer)) node = childOf(node, segment)?.value;
+    return isMap(node) ? node.items.flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : [])) : [];
+  }
+
   error(issue: Issue): UserError {
     return this.source.errorAt(
       this.offsetOf(issue.pointer, issue.at),

@@ -60,8 +60,10 @@ function normalizeValue(value: RawValue, ctx: NormalizeContext): SecretValueSpec
   if (value.string) return { kind: "string", ref: normalizeRef(value.string, ctx) };
   if (value.binary) return { kind: "binary", ref: sopsRef(value.binary.fromSops.file, undefined, ctx) };
   if (value.generate) return { kind: "generate", generate: normalizeGenerate(value.generate) };
-  const fields: Record<string, JsonFieldSpec> = {};
-  for (const [key, field] of Object.entries(value.json ?? {})) fields[key] = normalizeField(field, ctx);
+  const fields = Object.entries(value.json ?? {}).map(([key, field]): [string, JsonFieldSpec] => [
+    key,
+    normalizeField(field, ctx),
+  ]);
   return { kind: "json", fields };
 }
 

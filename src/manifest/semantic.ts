@@ -108,7 +108,7 @@ function duplicateNames(manifests: ValidManifest[]): SemanticError[] {
  */
 function oversizedJson(spec: SecretSpec): Issue[] {
   if (spec.value?.kind !== "json") return [];
-  const fields = Object.entries(spec.value.fields);
+  const fields = spec.value.fields;
   const literalOnly = fields.map(([key, field]) => [
     key,
     field !== null && typeof field === "object" ? "" : field,

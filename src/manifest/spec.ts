@@ -55,9 +55,15 @@ export type JsonRefSpec = (ValueRef & { updatePolicy?: "IfNotExists" }) | Genera
 /** A JSON field is a non-sensitive literal or a reference. */
 export type JsonFieldSpec = string | number | boolean | null | JsonRefSpec;
 
+/**
+ * A JSON value's fields in manifest order. A list, not an object: JavaScript puts
+ * integer-like keys ("10") first in an object, and the stored JSON must keep the order written.
+ */
+export type JsonFields = [key: string, field: JsonFieldSpec][];
+
 export type SecretValueSpec =
   | { kind: "string"; ref: ValueRef }
-  | { kind: "json"; fields: Record<string, JsonFieldSpec> }
+  | { kind: "json"; fields: JsonFields }
   | { kind: "binary"; ref: SopsRef }
   | { kind: "generate"; generate: GenerateSpec };
 

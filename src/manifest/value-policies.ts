@@ -27,8 +27,8 @@ export function enforcesWholeValue(spec: Pick<SecretSpec, "updatePolicy" | "valu
   const { value } = spec;
   if (spec.updatePolicy === "IfNotExists" || !value || value.kind === "generate") return false;
   if (value.kind !== "json") return true;
-  return Object.values(value.fields).every(
-    (field) =>
+  return value.fields.every(
+    ([, field]) =>
       field === null ||
       typeof field !== "object" ||
       (!("generate" in field) && !("updatePolicy" in field && field.updatePolicy === "IfNotExists")),

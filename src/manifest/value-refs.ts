@@ -17,7 +17,7 @@ export function valueReferences(spec: Pick<SecretSpec, "value">): PlacedRef[] {
   if (value === undefined || value.kind === "generate") return [];
   if (value.kind !== "json")
     return [{ pointer: `/spec/value/${value.kind}`, kind: value.kind, ref: value.ref }];
-  return Object.entries(value.fields).flatMap(([key, field]) =>
+  return value.fields.flatMap(([key, field]) =>
     isValueRef(field)
       ? [{ pointer: joinPointer("/spec/value/json", key), kind: "json" as const, ref: field }]
       : [],

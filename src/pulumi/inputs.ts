@@ -24,11 +24,11 @@ export type ValueInput =
   | { kind: "json"; entries: [string, JsonFieldSpec][] };
 
 export function toValueInput(spec: SecretValueSpec): ValueInput {
-  return spec.kind === "json" ? { kind: "json", entries: Object.entries(spec.fields) } : spec;
+  return spec.kind === "json" ? { kind: "json", entries: spec.fields } : spec;
 }
 
 export function fromValueInput(input: ValueInput): SecretValueSpec {
-  return input.kind === "json" ? { kind: "json", fields: Object.fromEntries(input.entries) } : input;
+  return input.kind === "json" ? { kind: "json", fields: input.entries } : input;
 }
 
 export interface ManagedSecretInputs {

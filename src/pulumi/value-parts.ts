@@ -24,11 +24,9 @@ export async function resolveDeclared(
     const seed = await resolveValue(value, ctx);
     return { kind: "parts", stored: seed.kind, whole: { seed } };
   }
-  if (value.kind !== "json" || !Object.values(value.fields).some(isKeptField))
+  if (value.kind !== "json" || !value.fields.some(([, field]) => isKeptField(field)))
     return resolveValue(value, ctx);
-  const fields = await Promise.all(
-    Object.entries(value.fields).map(([key, field]) => fieldPart(key, field, ctx)),
-  );
+  const fields = await Promise.all(value.fields.map(([key, field]) => fieldPart(key, field, ctx)));
   return { kind: "parts", stored: "json", fields };
 }
 
@@ -42,7 +40,7 @@ async function fieldPart(key: string, field: JsonFieldSpec, ctx: ResolveContext)
   if (field !== null && typeof field === "object" && "generate" in field) {
     return { key, policy: "generate", generate: field.generate };
   }
-  const alone = await resolveValue({ kind: "json", fields: { [key]: field } }, ctx);
+  const alone = await resolveValue({ kind: "json", fields: [[key, field]] }, ctx);
   const text = (alone as { text: string }).text.slice(`{${jsonString(key, COMPACT)}:`.length, -1);
   return { key, policy: isKeptField(field) ? "IfNotExists" : "Replace", text };
 }

@@ -8,6 +8,7 @@ import { UserError } from "../errors.js";
 import type {
   EnvRef,
   JsonFieldSpec,
+  JsonFields,
   SecretValueSpec,
   SopsRef,
   SpecSource,
@@ -57,7 +58,7 @@ export async function resolveValue(spec: SecretValueSpec, ctx: ResolveContext): 
 /** The sops files a spec reads (root-relative, manifest order, no duplicates). */
 export function referencedFiles(spec: SecretValueSpec): string[] {
   if (spec.kind === "generate") return [];
-  const refs = spec.kind === "json" ? Object.values(spec.fields) : [spec.ref];
+  const refs = spec.kind === "json" ? spec.fields.map(([, field]) => field) : [spec.ref];
   return [...new Set(refs.filter(isSopsRef).map((ref) => ref.fromSops.file))];
 }
 
@@ -118,12 +119,9 @@ async function resolveBinary(ref: SopsRef, ctx: ResolveContext, field: string): 
   throw sopsError(ref, ctx, field, "a binary value must select a string, not a map, list or number");
 }
 
-async function resolveJson(
-  fields: Record<string, JsonFieldSpec>,
-  ctx: ResolveContext,
-): Promise<ResolvedValue> {
+async function resolveJson(fields: JsonFields, ctx: ResolveContext): Promise<ResolvedValue> {
   const entries = await Promise.all(
-    Object.entries(fields).map(async ([key, spec]): Promise<[string, TreeNode | JsonLiteral]> => {
+    fields.map(async ([key, spec]): Promise<[string, TreeNode | JsonLiteral]> => {
       const field = `/spec/value/json/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
       // isRef refuses a generated key, so anything else is a literal.
       if (!isRef(spec)) return [key, { literal: spec as JsonLiteral["literal"] }];

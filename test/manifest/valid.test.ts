@@ -51,6 +51,20 @@ describe("valid manifests", () => {
     expect(specs[0]?.tags).toEqual({ Team: "Équipe", team: "équipe" });
   });
 
+  it("keeps JSON keys in the order written, integer-like keys included, block and flow style", async () => {
+    const json = (style: string) => `  value:\n    json:${style}\n`;
+    await write(
+      "order.yaml",
+      `${manifest("app/block", "", json('\n      zeta: z\n      "10": ten\n      alpha: a\n      2: { fromEnv: TWO }'))}---\n${manifest("app/flow", "", json(' { zeta: z, "10": ten, alpha: a, 2: two }'))}`,
+    );
+    const { specs } = await loadManifests(["order.yaml"], { rootDir: root });
+    const keys = specs.map((s) => (s.value?.kind === "json" ? s.value.fields.map(([key]) => key) : []));
+    expect(keys).toEqual([
+      ["zeta", "10", "alpha", "2"],
+      ["zeta", "10", "alpha", "2"],
+    ]);
+  });
+
   it("reads every document of a multi-document file and skips empty documents", async () => {
     await write(
       "multi.yaml",
@@ -93,7 +107,7 @@ describe("valid manifests", () => {
         updatePolicy: "Replace",
         value: {
           kind: "json",
-          fields: {
+          fields: Object.entries({
             engine: "postgres",
             port: 5432,
             ssl: true,
@@ -101,7 +115,7 @@ describe("valid manifests", () => {
             username: { fromSops: { file: "examples/secrets/demo.enc.yaml", path: "db.username" } },
             password: { fromSops: { file: "examples/secrets/demo.enc.yaml", path: '["db"]["password"]' } },
             host: { fromEnv: "DEMO_DB_HOST" },
-          },
+          }),
         },
         replicas: [
           { region: "eu-west-1", kmsKeyId: "arn:aws:kms:eu-west-1:111122223333:alias/demo-payments" },

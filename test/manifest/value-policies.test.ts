@@ -54,7 +54,7 @@ describe("accepted and normalized", () => {
     expect(spec?.updatePolicy).toBe("Replace");
     expect(spec?.value).toEqual({
       kind: "json",
-      fields: {
+      fields: Object.entries({
         host: { fromEnv: "DB_HOST" },
         password: { fromEnv: "DB_SEED", updatePolicy: "IfNotExists" },
         apiKey: {
@@ -69,7 +69,7 @@ describe("accepted and normalized", () => {
             generation: 1,
           },
         },
-      },
+      }),
     });
     expect(spec?.rotation).toEqual({
       lambdaArn: LAMBDA,

@@ -77,10 +77,13 @@ it("a key switched from a reference to generate gets a password; a later no-op k
   const name = `${prefix}/switch`;
   const first = await checked(name, {
     kind: "json",
-    fields: { user: "app", key: { fromEnv: "CRUD_VP_KEY" } },
+    fields: Object.entries({ user: "app", key: { fromEnv: "CRUD_VP_KEY" } }),
   });
   const olds = overTheWire((await crud.create(first)).outs as ManagedSecretOutputs);
-  const news = await checked(name, { kind: "json", fields: { user: "app", key: { generate: GENERATE } } });
+  const news = await checked(name, {
+    kind: "json",
+    fields: Object.entries({ user: "app", key: { generate: GENERATE } }),
+  });
   expect((await crud.diff(olds.arn, olds, news)).changes).toBe(true);
   proxy.resetCounts();
   const outs = overTheWire((await crud.update(olds.arn, olds, news)).outs as ManagedSecretOutputs);
@@ -93,7 +96,7 @@ it("a key switched from a reference to generate gets a password; a later no-op k
 
   const again = await checked(name, {
     kind: "json",
-    fields: { user: "app", key: { generate: { ...GENERATE, length: 50 } } },
+    fields: Object.entries({ user: "app", key: { generate: { ...GENERATE, length: 50 } } }),
   });
   expect((await crud.diff(outs.arn, outs, again)).changes).toBe(false);
 });

@@ -223,7 +223,7 @@ describe("JSON values", () => {
     const name = `${prefix}/json-order`;
     const value: NonNullable<SecretSpec["value"]> = {
       kind: "json",
-      fields: { zeta: "z", user: "app", password: { fromEnv: "CRUD_PW" }, alpha: 1 },
+      fields: Object.entries({ zeta: "z", user: "app", password: { fromEnv: "CRUD_PW" }, alpha: 1 }),
     };
     const outs = await created(inputs(name, value));
     const stored = await clientFor("us-east-1").send(new GetSecretValueCommand({ SecretId: outs.arn }));
@@ -259,7 +259,7 @@ describe("the first update after upgrading", () => {
     const name = `${prefix}/upgrade-json`;
     const value: SecretSpec["value"] = {
       kind: "json",
-      fields: { user: "app", password: { fromEnv: "CRUD_PW" } },
+      fields: Object.entries({ user: "app", password: { fromEnv: "CRUD_PW" } }),
     };
     // What the release before stored: the keys sorted by the engine.
     const sorted = '{"password":"pw","user":"app"}';

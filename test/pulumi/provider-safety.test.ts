@@ -38,7 +38,7 @@ describe("provider safety on the real engine", () => {
       "program.cjs": PLAIN_KEY_PROGRAM,
       "manifests/app.yaml": manifest(
         `${name}/app`,
-        "  value:\n    json:\n      zeta: last-first\n      user: app\n      password: { fromEnv: SAFETY_PW }\n      alpha: 1",
+        '  value:\n    json:\n      zeta: last-first\n      "10": ten\n      user: app\n      password: { fromEnv: SAFETY_PW }\n      2: two\n      alpha: 1',
       ),
     });
     const opts = {
@@ -49,7 +49,10 @@ describe("provider safety on the real engine", () => {
     const up = await pulumiOp(project, "up", opts);
     expect(up.code, up.stdout + up.stderr).toBe(0);
     const stored = await sm().send(new GetSecretValueCommand({ SecretId: `${name}/app` }));
-    expect(stored.SecretString).toBe('{"zeta":"last-first","user":"app","password":"pw-Kq3","alpha":1}');
+    // Integer-like keys too, which a JavaScript object would list first.
+    expect(stored.SecretString).toBe(
+      '{"zeta":"last-first","10":"ten","user":"app","password":"pw-Kq3","2":"two","alpha":1}',
+    );
     // The raw export, without --show-secrets: the key is nowhere in clear.
     const raw = await exportState(project);
     expect(raw).not.toContain(hmacKey);

@@ -227,7 +227,10 @@ describe("leak sweep with canary values", () => {
         ),
       () =>
         resolveValue(
-          { kind: "json", fields: { a: { fromEnv: "LEAK_ENV" }, b: { fromEnv: "NOPE_VAR" } } },
+          {
+            kind: "json",
+            fields: Object.entries({ a: { fromEnv: "LEAK_ENV" }, b: { fromEnv: "NOPE_VAR" } }),
+          },
           ctx,
         ),
       () => loadManifests(["bad"], { rootDir: project.dir }),

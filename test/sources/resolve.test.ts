@@ -19,7 +19,7 @@ describe("resolveValue", () => {
     const value = await resolveValue(
       {
         kind: "json",
-        fields: {
+        fields: Object.entries({
           "2": "literal first",
           user: { fromEnv: "APP_USER" },
           password: { fromSops: { file: "basic.enc.yaml", path: "db.password" } },
@@ -29,7 +29,7 @@ describe("resolveValue", () => {
           host: { fromSops: { file: "basic.enc.yaml", path: "hosts.2" } },
           ssl: false,
           none: null,
-        },
+        }),
       },
       ctx,
     );
@@ -46,7 +46,7 @@ describe("resolveValue", () => {
 
   it("a whole document (no path) keeps file order, even for integer-like keys", async () => {
     const value = await resolveValue(
-      { kind: "json", fields: { doc: { fromSops: { file: "basic.enc.json" } } } },
+      { kind: "json", fields: Object.entries({ doc: { fromSops: { file: "basic.enc.json" } } }) },
       ctx,
     );
     const expected = readFileSync(join(EXPECTED, "basic.enc.json.json"), "utf8");
@@ -65,10 +65,10 @@ describe("resolveValue", () => {
     const value = await resolveValue(
       {
         kind: "json",
-        fields: {
+        fields: Object.entries({
           zero: { fromSops: { file: "edge.enc.yaml", path: "neg_zero_float" } },
           latin1: { fromSops: { file: "bytes.enc.env", path: "LATIN1" } },
-        },
+        }),
       },
       ctx,
     );
@@ -86,11 +86,13 @@ describe("resolveValue", () => {
 
   it("NaN and infinities are refused as sops refuses them, naming the path", async () => {
     const field = { fromSops: { file: "nonfinite.enc.yaml", path: "nested" } };
-    await expect(resolveValue({ kind: "json", fields: { x: field } }, ctx)).rejects.toThrow(
+    await expect(resolveValue({ kind: "json", fields: Object.entries({ x: field }) }, ctx)).rejects.toThrow(
       "fromSops nonfinite.enc.yaml (path nested): the value holds +Inf, which JSON cannot represent",
     );
     const finite = { fromSops: { file: "nonfinite.enc.yaml", path: "finite" } };
-    await expect(resolveValue({ kind: "json", fields: { x: finite } }, ctx)).resolves.toMatchObject({
+    await expect(
+      resolveValue({ kind: "json", fields: Object.entries({ x: finite }) }, ctx),
+    ).resolves.toMatchObject({
       text: '{"x":1.5}',
     });
   });
@@ -98,12 +100,12 @@ describe("resolveValue", () => {
   it("lists the sops files a spec reads", () => {
     const spec = {
       kind: "json" as const,
-      fields: {
+      fields: Object.entries({
         a: { fromSops: { file: "x.enc.yaml", path: "a" } },
         b: { fromSops: { file: "x.enc.yaml", path: "b" } },
         c: { fromEnv: "C" },
         d: { fromSops: { file: "y.enc.env" } },
-      },
+      }),
     };
     expect(referencedFiles(spec)).toEqual(["x.enc.yaml", "y.enc.env"]);
   });

@@ -193,7 +193,10 @@ describe("env errors", () => {
   });
 
   it("a JSON field error points at the field", async () => {
-    const json: SecretValueSpec = { kind: "json", fields: { user: "app", password: { fromEnv: "NOPE_PW" } } };
+    const json: SecretValueSpec = {
+      kind: "json",
+      fields: Object.entries({ user: "app", password: { fromEnv: "NOPE_PW" } }),
+    };
     const error = await userErrorOf(json, FIXTURES, {});
     expectClean(error, ["NOPE_PW", "/spec/value/json/password"]);
   });

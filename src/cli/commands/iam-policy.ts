@@ -121,7 +121,7 @@ function generates(spec: SecretSpec): boolean {
   if (value?.kind === "generate") return true;
   return (
     value?.kind === "json" &&
-    Object.values(value.fields).some((f) => f !== null && typeof f === "object" && "generate" in f)
+    value.fields.some(([, f]) => f !== null && typeof f === "object" && "generate" in f)
   );
 }
 
