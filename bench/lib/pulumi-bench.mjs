@@ -3,7 +3,7 @@
 // CLI operation through scripts/lib/pulumi-run.mjs with the provider process's peak RSS
 // sampled from /proc, and the machine's description for the results.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { stripTypeScriptTypes } from "node:module";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
@@ -85,12 +85,18 @@ function providerPeakKb(rootPid) {
 export function project(dir, { floor = false } = {}) {
   // floor: a program directory with the no-op and peer-idiom providers installed.
   mkdirSync(dir, { recursive: true });
+  // The repo's packages, linked; secret-manifests itself a real copy inside the project, as
+  // `npm install` leaves it: the engine records the registering stack's file paths in the
+  // state, and a link resolved into the repo would lengthen every one of them.
+  const modules = path.join(dir, "node_modules");
+  mkdirSync(modules);
+  for (const e of readdirSync(path.join(root, "node_modules"))) {
+    const [from, to] = [path.join(root, "node_modules", e), path.join(modules, e)];
+    if (e === "secret-manifests") cpSync(from, to, { recursive: true });
+    else symlinkSync(from, to);
+  }
   if (floor) {
-    // The repo's packages plus `bench-floor`, the no-op providers, loaded from node_modules.
-    const modules = path.join(dir, "node_modules");
-    mkdirSync(modules);
-    for (const e of readdirSync(path.join(root, "node_modules")))
-      symlinkSync(path.join(root, "node_modules", e), path.join(modules, e));
+    // Plus `bench-floor`, the no-op providers, loaded from node_modules.
     const pkg = path.join(modules, "bench-floor");
     mkdirSync(pkg);
     writeFileSync(
@@ -104,7 +110,7 @@ export function project(dir, { floor = false } = {}) {
       const member = name.replace(/^peer-/, "");
       writeFileSync(path.join(pkg, `${name}.js`), `module.exports = require("./${file}.js").${member};\n`);
     }
-  } else symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+  }
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "bench", private: true }));
   mkdirSync(path.join(dir, ".state"));
   mkdirSync(path.join(dir, ".home"));

@@ -3,7 +3,7 @@
  * provider.ts), loaded once per provider process as `secret-manifests/crud`, so
  * per-process state (settings, clients, caches) lives here.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import type { SecretsManagerGateway } from "../aws";
@@ -366,7 +366,8 @@ export function create(inputs: ManagedSecretInputs): Promise<pulumi.dynamic.Crea
     const gateway = await gatewayFor(await effectiveRegion(inputs.region));
     // A new claim: should this create take over a secret another resource of the stack
     // recorded (a replacement onto the same secret), that resource's delete then leaves it.
-    const claim = randomUUID();
+    // 128 random bits in 22 characters (a UUID takes 36): every resource's state holds one.
+    const claim = randomBytes(16).toString("base64url");
     const outs = await apply(inputs, claim, { listed: gateway.lookUpOwned(inputs.name, inputs.owner) });
     return { id: outs.arn, outs };
   });
