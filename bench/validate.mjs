@@ -309,7 +309,8 @@ function report(n, fileCount, bytes, runs) {
       "(not comparable: cold process)",
     ),
     "",
-    `Goal: ratio <= 1.3 and < 2000 ms: ${median(ratios) <= 1.3 && l < 2000 && median(runs.cli) < 2000 ? "met" : "NOT met"}.`,
+    `Goals: under 2,000 ms, in-process and as a fresh process: ${l < 2000 && median(runs.cli) < 2000 ? "met" : "NOT met"}; at most 1.3x the floor: ${median(ratios) <= 1.3 ? "met" : "NOT met"}.`,
+    "The work above the floor: normalizing each document, the key positions kept for later errors and the line of each reference (on every thread), then the cross-file checks (duplicate names, every sops reference against its file, value policies) on one thread once all files are in.",
     "Run: `scripts/with-tools bash scripts/build && scripts/with-tools node bench/validate.mjs`.",
   ].join("\n");
 }

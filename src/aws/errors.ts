@@ -204,3 +204,6 @@ function permissionsFor(operation: string): string {
   }
   return `secretsmanager:${operation}`;
 }
+
+/** A secret deleted between the listing and a later read of it. */
+export const GONE = Symbol("gone");

@@ -16,7 +16,7 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import type { OperationPermissions } from "./actions.js";
-import { SecretsManagerError, toSecretsManagerError } from "./errors.js";
+import { GONE, SecretsManagerError, toSecretsManagerError } from "./errors.js";
 
 /** The operations an import calls, with the IAM actions AWS checks (for `iam-policy --import`). */
 export const INVENTORY_OPERATIONS = {
@@ -158,9 +158,6 @@ export class SecretInventory {
     }
   }
 }
-
-/** A secret deleted between the listing and a later read of it. */
-export const GONE = Symbol("gone");
 
 async function unlessGone<T>(read: Promise<T>): Promise<T | typeof GONE> {
   try {

@@ -1,13 +1,7 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { createSecretsManagerClient } from "../../aws/client";
-import {
-  GONE,
-  SecretInventory,
-  type SecretMetadata,
-  type SecretSelection,
-  type TagFilter,
-} from "../../aws/inventory";
+import { GONE } from "../../aws/errors";
+import type { SecretInventory, SecretMetadata, SecretSelection, TagFilter } from "../../aws/inventory";
 import { type CliIO, type Command, EXIT, parseCommandArgs, UsageError } from "../command";
 import {
   type Decision,
@@ -105,6 +99,11 @@ export const importCommand: Command = {
       return EXIT.ok;
     }
     const progress = new Progress(io);
+    // The SDK loads here, not with the CLI: `validate` never needs it.
+    const [{ createSecretsManagerClient }, { SecretInventory }] = await Promise.all([
+      import("../../aws/client.js"),
+      import("../../aws/inventory.js"),
+    ]);
     const inventory = new SecretInventory(
       createSecretsManagerClient(opts.region === undefined ? {} : { region: opts.region }),
     );
