@@ -467,6 +467,30 @@ describe("names, files and the stack", () => {
     expect(writes()).toEqual([]);
     await expectBystanderUntouched(stack);
   });
+
+  it("the project renamed (`pulumi stack rename` into the new project): only the ownership tag follows", async () => {
+    const project = `renamed-${randomBytes(2).toString("hex")}`;
+    const res = await pulumiCli(stack.project, [
+      "stack",
+      "rename",
+      `organization/${project}/${stack.project.stack}`,
+    ]);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    stack.project.name = project;
+    const up = await expectOk(await stack.op("up"));
+    expect(up.summary?.changes.replace ?? 0).toBe(0);
+    expect(writes()).toEqual([`TagResource ${stack.base}/a2`, `TagResource ${stack.base}/b`]);
+    for (const n of [`${stack.base}/a2`, `${stack.base}/b`]) {
+      expect((await describeSecret(n)).Tags).toContainEqual({
+        Key: OWNER_TAG,
+        Value: `${project}/${stack.project.stack}`,
+      });
+      expect((await describeSecret(n)).DeletedDate).toBeUndefined();
+    }
+    await expectOk(await stack.op("up", { expectNoChanges: true }));
+    expect(writes()).toEqual([]);
+    await expectBystanderUntouched(stack);
+  });
 });
 
 describe("two stacks hand a secret over", () => {

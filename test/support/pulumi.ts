@@ -19,6 +19,8 @@ export interface PulumiProject {
   dir: string;
   backend: string;
   stack: string;
+  /** The Pulumi.yaml `name`; absent: the driver's default, secret-manifests-inline. */
+  name?: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -113,6 +115,7 @@ export function driverArgs(
     project.stack,
     "--backend",
     project.backend,
+    ...(project.name ? ["--project", project.name] : []),
   ];
   args.push("--result", resultFile);
   for (const m of opts.manifests ?? []) args.push("--manifests", m);
