@@ -4,36 +4,27 @@
  * decides what an update generates, verifies or leaves alone.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb.js";
-import { afterAll, beforeAll, beforeEach, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, inject, it } from "vitest";
 import type { SecretValueSpec, UpdatePolicy } from "../../src/manifest/spec";
 import { type ManagedSecretInputs, type ManagedSecretOutputs, toValueInput } from "../../src/pulumi/inputs";
 import { OWNER_TAG } from "../../src/reconcile/types";
 import { uniquePrefix } from "../reconcile/helpers";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy";
+import { type Crud, freshProvider, overTheWire } from "./provider-process";
 
 const OWNER = "proj/crud-vp-test";
 let proxy: FaultProxy;
 let prefix: string;
-let crud: typeof import("../../src/pulumi/crud.js");
+let crud: Crud;
 
 beforeAll(async () => {
   proxy = await startFaultProxy({ target: inject("awsEndpoint") });
 });
 afterAll(() => proxy.stop());
 beforeEach(async () => {
-  vi.resetModules();
-  crud = await import("../../src/pulumi/crud.js");
-  const config: Record<string, string> = { "secret-manifests:endpoint": proxy.endpoint };
-  await crud.configure({ config: { get: (key: string) => config[key] } } as never);
+  crud = await freshProvider(proxy.endpoint);
   prefix = uniquePrefix("crudvp");
 });
-
-/** What the engine hands the provider: the value after a Struct round trip. */
-function overTheWire<T>(value: T): T {
-  const struct = Struct.fromJavaScript(value as never);
-  return Struct.deserializeBinary(struct.serializeBinary()).toJavaScript() as T;
-}
 
 async function checked(name: string, value: SecretValueSpec, updatePolicy: UpdatePolicy = "Replace") {
   const news = overTheWire<ManagedSecretInputs>({

@@ -10,20 +10,20 @@ import {
   SecretsManagerClient,
   TagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb.js";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { SecretSpec } from "../../src/manifest/spec";
 import { type ManagedSecretInputs, type ManagedSecretOutputs, toValueInput } from "../../src/pulumi/inputs";
 import { requestToken } from "../../src/reconcile/digest";
 import { OWNER_TAG } from "../../src/reconcile/types";
 import { uniquePrefix, writeCounts } from "../reconcile/helpers";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy";
+import { type Crud, freshProvider, overTheWire } from "./provider-process";
 
 const OWNER = "proj/crud-test";
 const HMAC_KEY = "ab".repeat(32);
 let proxy: FaultProxy;
 let prefix: string;
-let crud: typeof import("../../src/pulumi/crud.js");
+let crud: Crud;
 
 beforeAll(async () => {
   proxy = await startFaultProxy({ target: inject("awsEndpoint") });
@@ -38,16 +38,7 @@ beforeEach(async () => {
 
 /** The next operation: a new provider process. */
 async function nextOperation() {
-  vi.resetModules();
-  crud = await import("../../src/pulumi/crud.js");
-  const config: Record<string, string> = { "secret-manifests:endpoint": proxy.endpoint };
-  await crud.configure({ config: { get: (key: string) => config[key] } } as never);
-}
-
-/** What the engine hands the provider: the inputs after a Struct round trip. */
-function overTheWire<T>(value: T): T {
-  const struct = Struct.fromJavaScript(value as never);
-  return Struct.deserializeBinary(struct.serializeBinary()).toJavaScript() as T;
+  crud = await freshProvider(proxy.endpoint);
 }
 
 function inputs(
