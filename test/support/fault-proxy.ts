@@ -130,11 +130,16 @@ export async function startFaultProxy(opts: { target: string; seed?: number }): 
 /** Waits `ms`; false when the client closed its connection first. */
 function heldUntilTimeout(req: IncomingMessage, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(true), ms);
-    req.socket.once("close", () => {
+    const dropped = () => {
       clearTimeout(timer);
       resolve(false);
-    });
+    };
+    // Removed on timeout: a kept-alive socket carries later requests, held or not.
+    const timer = setTimeout(() => {
+      req.socket.off("close", dropped);
+      resolve(true);
+    }, ms);
+    req.socket.once("close", dropped);
   });
 }
 
