@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SECRETS_MANAGER_OPERATIONS } from "../../src/aws/actions";
 import type { PolicyDocument, PolicyStatement } from "../../src/cli/commands/iam-policy";
-import { main } from "../../src/cli/main";
+import { runCli } from "../manifest/support";
 import { ageKey, createProject, manifest, sm, sopsEncrypt, unique } from "../pulumi/support";
 import { createRotationLambda } from "../reconcile/rotation-lambda";
 import { type FaultProxy, type LoggedRequest, startFaultProxy } from "../support/fault-proxy";
@@ -25,21 +25,6 @@ import { type PulumiProject, pulumiOp, writeProjectFile } from "../support/pulum
 const ACCOUNT = "123456789012"; // moto's default account
 const REGION = "us-east-1";
 const OWNER = "secret-manifests-inline/dev";
-
-async function cli(args: string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
 
 /**
  * What AWS authorizes for one logged request, written from the Secrets Manager API reference
@@ -152,7 +137,7 @@ describe("iam-policy covers a real deployment", () => {
    * the proxy, and checks every request it made against that policy.
    */
   async function step(op: "up" | "refresh", extraEnv: NodeJS.ProcessEnv = {}) {
-    const printed = await cli(
+    const printed = await runCli(
       ["iam-policy", "--region", REGION, "--account", ACCOUNT, "--stack", OWNER, "manifests"],
       project.dir,
     );
@@ -369,7 +354,7 @@ describe("iam-policy output", () => {
   const statement = (p: PolicyDocument, sid: string) => p.Statement.find((s) => s.Sid === sid);
 
   it("scopes secrets to their ARN patterns, KMS to the named keys and sops keys to Decrypt", async () => {
-    const res = await cli(["iam-policy", "--region", "us-east-1", "--account", "111122223333", "."], dir);
+    const res = await runCli(["iam-policy", "--region", "us-east-1", "--account", "111122223333", "."], dir);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/--stack/);
     const policy = JSON.parse(res.stdout) as PolicyDocument;
@@ -412,7 +397,7 @@ describe("iam-policy output", () => {
   });
 
   it("grants GetRandomPassword only when a manifest generates, and InvokeFunction on the rotation functions", async () => {
-    const plain = await cli(["iam-policy", "."], dir);
+    const plain = await runCli(["iam-policy", "."], dir);
     expect(statement(JSON.parse(plain.stdout), "ListAndBatchRead")?.Action).not.toContain(
       "secretsmanager:GetRandomPassword",
     );
@@ -425,7 +410,7 @@ describe("iam-policy output", () => {
         `  value: { generate: {} }\n  rotation: { lambdaArn: "${lambda}", automaticallyAfterDays: 30 }`,
       ),
     );
-    const res = await cli(["iam-policy", "."], own);
+    const res = await runCli(["iam-policy", "."], own);
     rmSync(own, { recursive: true, force: true });
     const policy = JSON.parse(res.stdout) as PolicyDocument;
     expect(statement(policy, "ListAndBatchRead")?.Action).toContain("secretsmanager:GetRandomPassword");
@@ -441,7 +426,7 @@ describe("iam-policy output", () => {
   });
 
   it("defaults region and account to *", async () => {
-    const res = await cli(["iam-policy", "--stack", "app/prod", "app.yaml"], dir);
+    const res = await runCli(["iam-policy", "--stack", "app/prod", "app.yaml"], dir);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toBe("");
     const policy = JSON.parse(res.stdout) as PolicyDocument;
@@ -458,16 +443,16 @@ describe("iam-policy output", () => {
       path.join(dir, "bad.yaml"),
       manifest("bad/x", "  value:\n    string: { fromEnv: X }\n  colour: red"),
     );
-    const bad = await cli(["iam-policy", "bad.yaml"], dir);
+    const bad = await runCli(["iam-policy", "bad.yaml"], dir);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^bad\.yaml:\d+:\d+: .*colour/m);
     expect(bad.stdout).toBe("");
-    expect((await cli(["iam-policy", "--account", "12", "app.yaml"], dir)).code).toBe(2);
-    expect((await cli(["iam-policy"], dir)).stderr).toMatch(/give at least one manifest/);
-    const help = await cli(["iam-policy", "--help"], dir);
+    expect((await runCli(["iam-policy", "--account", "12", "app.yaml"], dir)).code).toBe(2);
+    expect((await runCli(["iam-policy"], dir)).stderr).toMatch(/give at least one manifest/);
+    const help = await runCli(["iam-policy", "--help"], dir);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Examples:\n {2}secret-manifests iam-policy manifests\//);
-    const top = await cli(["--help"], dir);
+    const top = await runCli(["--help"], dir);
     expect(top.stdout).toMatch(/iam-policy +print the least-privilege IAM policy/);
   });
 });

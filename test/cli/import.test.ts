@@ -18,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startListingContract } from "../../scripts/lib/listing-contract.mjs";
 import type { PolicyDocument } from "../../src/cli/commands/iam-policy";
-import { main } from "../../src/cli/main";
+import { runCli } from "../manifest/support";
 
 const REGION = "us-east-1";
 const ACCOUNT = "123456789012"; // moto's default account
@@ -26,22 +26,6 @@ const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b7a3f6e-1c2d-4e5f-8a9b-0c
 const TOTAL = 300;
 
 type Proxy = Awaited<ReturnType<typeof startListingContract>>;
-
-async function cli(args: string[], cwd: string, stderrIsTTY = false) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd,
-    stderrIsTTY,
-  });
-  return { code, stdout, stderr };
-}
 
 /** IAM evaluation for what an import policy uses: Allow, exact actions, `*` globs in resources. */
 function allows(policy: PolicyDocument, action: string, resource: string): boolean {
@@ -157,7 +141,7 @@ describe("secret-manifests import", () => {
 
   it("imports 300 secrets with metadata calls only, refuses the others by name, and validate passes", async () => {
     proxy.reset();
-    const res = await cli(["import", "--prefix", `${base}/`, "--out", "all", "--format", "json"], work);
+    const res = await runCli(["import", "--prefix", `${base}/`, "--out", "all", "--format", "json"], work);
     expect(res.code, res.stderr).toBe(1); // some secrets were refused
     const report = JSON.parse(res.stdout);
     expect(report.selected).toBe(TOTAL);
@@ -183,7 +167,7 @@ describe("secret-manifests import", () => {
       expect(entry.params.IncludePlannedDeletion).toBe(true);
     }
 
-    const validated = await cli(["validate", "--format", "json", "all"], work);
+    const validated = await runCli(["validate", "--format", "json", "all"], work);
     expect(validated.code, validated.stdout).toBe(0);
     expect(JSON.parse(validated.stdout).secrets).toHaveLength(TOTAL - refusedCount);
     expect(JSON.parse(validated.stdout).warnings).toHaveLength(names.arnLike.length);
@@ -246,7 +230,7 @@ describe("secret-manifests import", () => {
       ].join("\n"),
     );
     // A second import of the same secrets gives the same bytes.
-    const again = await cli(["import", "--prefix", `${base}/app7/`, "--out", "again"], work);
+    const again = await runCli(["import", "--prefix", `${base}/app7/`, "--out", "again"], work);
     expect(again.code, again.stderr).toBe(0);
     expect(readFile(`again/${base}/app7/s007.yaml`)).toBe(readFile(`all/${base}/app7/s007.yaml`));
   });
@@ -261,11 +245,11 @@ describe("secret-manifests import", () => {
     const name = made[9]?.Name as string;
     const file = `all/${name}.yaml`;
     writeFileSync(path.join(work, file), "# edited by hand\n");
-    const kept = await cli(["import", name, "--out", "all"], work);
+    const kept = await runCli(["import", name, "--out", "all"], work);
     expect(kept.code).toBe(1);
     expect(kept.stderr).toContain(`skipped all/${name}.yaml: the file exists (use --force to overwrite)`);
     expect(readFile(file)).toBe("# edited by hand\n");
-    const forced = await cli(["import", name, "--out", "all", "--force", "--format", "json"], work);
+    const forced = await runCli(["import", name, "--out", "all", "--force", "--format", "json"], work);
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout).files).toEqual([
       { file: `all/${name}.yaml`, secrets: [name], action: "overwritten" },
@@ -274,7 +258,7 @@ describe("secret-manifests import", () => {
   });
 
   it("--dry-run prints what it would write and writes nothing", async () => {
-    const res = await cli(["import", "--prefix", `${base}/app2/`, "--out", "dry", "--dry-run"], work);
+    const res = await runCli(["import", "--prefix", `${base}/app2/`, "--out", "dry", "--dry-run"], work);
     expect(existsSync(path.join(work, "dry"))).toBe(false);
     expect(res.stdout).toContain(`# would create dry/${base}/app2/s002.yaml\n# Imported by`);
     expect(res.stderr).toContain(`refused ${names.owned[2]}: owned by the stack "other/prod"`);
@@ -285,7 +269,7 @@ describe("secret-manifests import", () => {
     const teamT1 = made
       .filter((s) => s.Tags?.some((t) => t.Key === "team" && t.Value === "t1"))
       .map((s) => s.Name);
-    const byTag = await cli(
+    const byTag = await runCli(
       [
         "import",
         "--prefix",
@@ -308,14 +292,17 @@ describe("secret-manifests import", () => {
     expect(byTag.code, byTag.stderr).toBe(0);
     expect(JSON.parse(byTag.stdout).files.flatMap((f: { secrets: string[] }) => f.secrets)).toEqual(expected);
 
-    const byName = await cli(["import", made[4]?.Name as string, `${base}/missing`, "--out", "names"], work);
+    const byName = await runCli(
+      ["import", made[4]?.Name as string, `${base}/missing`, "--out", "names"],
+      work,
+    );
     expect(byName.code).toBe(1);
     expect(byName.stderr).toContain(`refused ${base}/missing: not found in this Region`);
     expect(existsSync(path.join(work, `names/${made[4]?.Name}.yaml`))).toBe(true);
   });
 
   it("imports a stack's own secrets with --stack and still refuses other stacks'", async () => {
-    const res = await cli(
+    const res = await runCli(
       ["import", "--prefix", `${base}/app1/owned`, "--stack", "other/prod", "--out", "mine"],
       work,
     );
@@ -324,7 +311,7 @@ describe("secret-manifests import", () => {
   });
 
   it("--layout prefix writes one file per name prefix, and validate passes", async () => {
-    const res = await cli(
+    const res = await runCli(
       ["import", "--prefix", `${base}/app6/`, "--out", "grouped", "--layout", "prefix"],
       work,
     );
@@ -333,13 +320,13 @@ describe("secret-manifests import", () => {
     const inGroup = made.filter((s) => s.Name?.startsWith(`${base}/app6/`));
     expect(text.split("\n---\n")).toHaveLength(inGroup.length);
     expect(text.indexOf(`name: ${base}/app6/s006`)).toBeLessThan(text.indexOf(`name: ${base}/app6/s016`));
-    const validated = await cli(["validate", "grouped"], work);
+    const validated = await runCli(["validate", "grouped"], work);
     expect(validated.code, validated.stdout).toBe(0);
   });
 
   it("--with-policies writes the resource policy; --json-keys lists key names as a comment, never values", async () => {
     proxy.reset();
-    const res = await cli(
+    const res = await runCli(
       ["import", "--prefix", `${base}/app3/s00`, "--with-policies", "--json-keys", "--out", "extras"],
       work,
     );
@@ -360,13 +347,13 @@ describe("secret-manifests import", () => {
       ].join("\n"),
     );
     expect(text).not.toContain("# value:"); // s003 holds a string, not a JSON object
-    const validated = await cli(["validate", "extras"], work);
+    const validated = await runCli(["validate", "extras"], work);
     expect(validated.code, validated.stdout).toBe(0);
   });
 
   it("--json-keys writes a JSON secret's keys as a commented-out template", async () => {
     const name = made[10]?.Name as string; // JSON, app0
-    const res = await cli(["import", name, "--json-keys", "--out", "keys"], work);
+    const res = await runCli(["import", name, "--json-keys", "--out", "keys"], work);
     expect(res.code, res.stderr).toBe(0);
     const text = readFile(`keys/${name}.yaml`);
     const env = `${base}/app0/s010`.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
@@ -389,10 +376,14 @@ describe("secret-manifests import", () => {
   });
 
   it("shows one updating progress line on a terminal, nothing otherwise", async () => {
-    const tty = await cli(["import", "--prefix", `${base}/app8/`, "--out", "tty", "--dry-run"], work, true);
+    const tty = await runCli(
+      ["import", "--prefix", `${base}/app8/`, "--out", "tty", "--dry-run"],
+      work,
+      true,
+    );
     expect(tty.stderr.startsWith("\r\x1b[Klisted ")).toBe(true);
     expect(tty.stderr).toContain("\r\x1b[K");
-    const quiet = await cli(
+    const quiet = await runCli(
       ["import", "--prefix", `${base}/app8/`, "--out", "tty", "--dry-run"],
       work,
       false,
@@ -404,9 +395,9 @@ describe("secret-manifests import", () => {
     const prefix = `${base}/app7/`;
     const flags = ["--prefix", prefix, "--with-policies", "--json-keys"];
     proxy.reset();
-    const res = await cli(["import", ...flags, "--out", "iam", "--dry-run"], work);
+    const res = await runCli(["import", ...flags, "--out", "iam", "--dry-run"], work);
     expect(res.code, res.stderr).toBe(0);
-    const printed = await cli(
+    const printed = await runCli(
       ["iam-policy", "--import", ...flags, "--region", REGION, "--account", ACCOUNT],
       work,
     );
@@ -436,17 +427,17 @@ describe("secret-manifests import", () => {
     const denied = needed.filter(({ action, resource }) => !allows(policy, action, resource));
     expect(denied).toEqual([]);
 
-    const metadataOnly = await cli(["iam-policy", "--import", "--prefix", prefix], work);
+    const metadataOnly = await runCli(["iam-policy", "--import", "--prefix", prefix], work);
     const actions = (JSON.parse(metadataOnly.stdout) as PolicyDocument).Statement.flatMap((s) => s.Action);
     expect(actions.sort()).toEqual(["secretsmanager:DescribeSecret", "secretsmanager:ListSecrets"]);
   });
 
   it("usage errors exit 2; an empty selection exits 1", async () => {
-    expect((await cli(["import"], work)).code).toBe(2);
-    expect((await cli(["import", "--all", "x"], work)).code).toBe(2);
-    expect((await cli(["import", "--tag", "=v"], work)).code).toBe(2);
-    expect((await cli(["import", "--prefix", "p/", "--layout", "flat"], work)).code).toBe(2);
-    const none = await cli(["import", "--prefix", `${base}/nothing-here/`], work);
+    expect((await runCli(["import"], work)).code).toBe(2);
+    expect((await runCli(["import", "--all", "x"], work)).code).toBe(2);
+    expect((await runCli(["import", "--tag", "=v"], work)).code).toBe(2);
+    expect((await runCli(["import", "--prefix", "p/", "--layout", "flat"], work)).code).toBe(2);
+    const none = await runCli(["import", "--prefix", `${base}/nothing-here/`], work);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("no secret matched the selection");
   });

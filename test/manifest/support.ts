@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { CliIO } from "../../src/cli/command";
+import { main } from "../../src/cli/main";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -19,6 +20,13 @@ export function captureIO(cwd: string) {
     cwd,
   };
   return { ...io, out: () => stdout, err: () => stderr, all: () => stdout + stderr };
+}
+
+/** Runs the CLI in-process from `cwd`; returns its exit code and what it printed. */
+export async function runCli(args: string[], cwd: string, stderrIsTTY = false) {
+  const io = captureIO(cwd);
+  const code = await main(args, { ...io, stderrIsTTY });
+  return { code, stdout: io.out(), stderr: io.err() };
 }
 
 /**
