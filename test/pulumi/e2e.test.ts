@@ -10,6 +10,7 @@ import {
   PutSecretValueCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { isWrite } from "../reconcile/helpers";
 import { startFaultProxy } from "../support/fault-proxy";
 import { ensureKmsAlias } from "../support/kms";
 import {
@@ -31,9 +32,6 @@ import {
   versionCount,
 } from "./support";
 
-const WRITE_CALL =
-  /CreateSecret|PutSecretValue|UpdateSecret|TagResource|UntagResource|DeleteSecret|RestoreSecret|ReplicateSecretToRegions|RemoveRegionsFromReplication/;
-
 describe("pulumi end to end", () => {
   const base = unique("e2e");
   const names = { db: `${base}/db`, api: `${base}/api`, token: `${base}/token` };
@@ -49,7 +47,7 @@ describe("pulumi end to end", () => {
     pulumiOp(project, kind, { manifests: ["manifests"], ...extra, env: { ...env, ...extra.env } });
   const writeCalls = () =>
     Object.entries(proxy.counts())
-      .filter(([t]) => WRITE_CALL.test(t))
+      .filter(([t]) => isWrite(t))
       .reduce((n, [, c]) => n + c, 0);
 
   beforeAll(async () => {

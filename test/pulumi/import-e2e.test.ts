@@ -11,13 +11,11 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { main } from "../../src/cli/main";
+import { isWrite } from "../reconcile/helpers";
 import { startFaultProxy } from "../support/fault-proxy";
 import { ensureKmsAlias } from "../support/kms";
 import { type PulumiProject, pulumiOp } from "../support/pulumi";
 import { createProject, sm, unique, versionCount } from "./support";
-
-const WRITE_CALL =
-  /CreateSecret|PutSecretValue|UpdateSecret|TagResource|UntagResource|DeleteSecret|RestoreSecret|ReplicateSecretToRegions|RemoveRegionsFromReplication|RotateSecret|PutResourcePolicy|DeleteResourcePolicy/;
 
 describe("import, then pulumi up", () => {
   const base = unique("import-e2e");
@@ -41,7 +39,7 @@ describe("import, then pulumi up", () => {
       expectNoChanges,
       env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: proxy.endpoint },
     });
-  const writes = () => proxy.log().filter((r) => WRITE_CALL.test(r.target));
+  const writes = () => proxy.log().filter((r) => isWrite(r.target));
 
   beforeAll(async () => {
     await ensureKmsAlias("alias/import-e2e");

@@ -5,12 +5,10 @@
  */
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { isWrite } from "../reconcile/helpers";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy";
 import { exportState, pulumiOp } from "../support/pulumi";
 import { createProject, manifest, sm, unique } from "./support";
-
-const WRITE_CALL =
-  /CreateSecret|PutSecretValue|UpdateSecret|TagResource|UntagResource|DeleteSecret|RestoreSecret|ReplicateSecretToRegions|RemoveRegionsFromReplication/;
 
 /** A program passing the HMAC key as a plain string, as a user may. */
 const PLAIN_KEY_PROGRAM = `
@@ -27,8 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => proxy.stop());
 
-const writes = () =>
-  Object.fromEntries(Object.entries(proxy.counts()).filter(([target]) => WRITE_CALL.test(target)));
+const writes = () => Object.fromEntries(Object.entries(proxy.counts()).filter(([target]) => isWrite(target)));
 
 describe("provider safety on the real engine", () => {
   it("keeps JSON key order and the HMAC key's secrecy; setting the region already in use changes nothing", async () => {

@@ -63,8 +63,13 @@ const READS = new Set([
   "ListSecretVersionIds",
 ]);
 
+/** Whether an operation changes something in AWS (anything not known to be a read). */
+export function isWrite(target: string): boolean {
+  return !READS.has(target);
+}
+
 export function writeCounts(proxy: FaultProxy): Record<string, number> {
-  return Object.fromEntries(Object.entries(proxy.counts()).filter(([target]) => !READS.has(target)));
+  return Object.fromEntries(Object.entries(proxy.counts()).filter(([target]) => isWrite(target)));
 }
 
 export interface Harness {
